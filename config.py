@@ -1,0 +1,113 @@
+"""Configuration: every setting comes from the environment, read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message is one line meant for the operator."""
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style "postgres://" is not a dialect name SQLAlchemy knows.
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def _dev_secret_key(instance_dir: Path) -> str:
+    """Create a random key once and keep it, so sessions survive restarts in development."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+class Config:
+    """Settings shared by every environment; `from_env` fills them from environment variables."""
+
+    MHC_ENV = "development"
+    TESTING = False
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'mhc.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+    SECRET_KEY: str | None = None
+    OWNER_USERNAME = "hudson"
+    OWNER_DISPLAY_NAME = "Hudson"
+    CHATURBATE_BASE_URL = "https://chaturbate.com"
+    AFFILIATE_API_URL = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
+    AFFILIATE_WM = ""
+    EVENTS_API_URL = "https://eventsapi.chaturbate.com/events/"
+    STATS_API_URL = "https://chaturbate.com/statsapi/"
+    CHROMIUM_PATH = "/usr/bin/chromium"
+    ADMIN_PASSWORD: str | None = None
+    JOB_QUEUES = ("default", "scrape")
+    AFFILIATE_POLL_SECONDS = 300
+    P2_SCRAPE_SECONDS = 86400
+    BROWSER_PAGE_DELAY = (3.0, 5.0)
+    BROWSER_PROFILE_DELAY = (2.0, 3.0)
+    BROWSER_NAV_TIMEOUT_MS = 30000
+    PROFILE_SCRAPE_CAP = 200
+    FOLLOW_COUNT_TOLERANCE = 2
+    MASS_REMOVAL_SHARE = 0.20
+    MASS_REMOVAL_MIN = 10
+    BATCH_INLINE_LIMIT = 300
+    ARTIFACTS_DIR = str(INSTANCE_DIR / "artifacts")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Config":
+        """Build a config object from environment variables (os.environ by default)."""
+        env = dict(os.environ if env is None else env)
+        cfg = cls()
+        cfg.MHC_ENV = env.get("MHC_ENV", "development")
+        instance_dir = Path(env.get("MHC_INSTANCE_DIR", INSTANCE_DIR))
+        cfg.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+            env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'mhc.sqlite3'}"
+        )
+        cfg.REDIS_URL = env.get("REDIS_URL") or None
+        cfg.OWNER_USERNAME = (env.get("MHC_OWNER_USERNAME") or cls.OWNER_USERNAME).strip().lower()
+        cfg.OWNER_DISPLAY_NAME = env.get("MHC_OWNER_DISPLAY_NAME") or cls.OWNER_DISPLAY_NAME
+        for key in ("CHATURBATE_BASE_URL", "AFFILIATE_API_URL", "EVENTS_API_URL", "STATS_API_URL"):
+            setattr(cfg, key, env.get(key) or getattr(cls, key))
+        cfg.AFFILIATE_WM = env.get("AFFILIATE_WM", "")
+        cfg.CHROMIUM_PATH = env.get("CHROMIUM_PATH") or cls.CHROMIUM_PATH
+        cfg.ADMIN_PASSWORD = env.get("MHC_ADMIN_PASSWORD") or None
+        cfg.AFFILIATE_POLL_SECONDS = _int(env, "AFFILIATE_POLL_SECONDS", cls.AFFILIATE_POLL_SECONDS)
+        cfg.P2_SCRAPE_SECONDS = _int(env, "P2_SCRAPE_SECONDS", cls.P2_SCRAPE_SECONDS)
+        cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
+        if cfg.MHC_ENV == "production":
+            cfg.SECRET_KEY = env.get("SECRET_KEY")
+            if not cfg.SECRET_KEY:
+                raise ConfigError("SECRET_KEY must be set when MHC_ENV=production")
+            cfg.SESSION_COOKIE_SECURE = True
+            cfg.REMEMBER_COOKIE_SECURE = True
+        else:
+            cfg.SECRET_KEY = env.get("SECRET_KEY") or _dev_secret_key(instance_dir)
+        return cfg

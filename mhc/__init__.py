@@ -1,0 +1,22 @@
+"""MHC Control Panel: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the Flask app: configuration, then one init_* call per subsystem."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config.from_env())
+
+    from mhc import admin, auth, cli, database, jobs
+
+    database.init_database(app)
+    auth.init_auth(app)
+    jobs.init_jobs(app)
+    admin.init_admin(app)
+    cli.init_cli(app)
+    return app

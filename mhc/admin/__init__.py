@@ -1,0 +1,37 @@
+"""The Flask-Admin panel, built inside init_admin so every create_app() gets its own."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin, expose
+from flask_admin.theme import Bootstrap4Theme
+
+from mhc.admin.base import PanelIndexView
+from mhc.extensions import db
+from mhc.services import stats
+
+
+class HomeView(PanelIndexView):
+    """Index: real counts of what the panel holds."""
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/home.html", counts=stats.dashboard_counts(db.session))
+
+
+def init_admin(app: Flask) -> Admin:
+    """Create the Admin and register every view group."""
+    admin = Admin(
+        app, name="MHC Control Panel", url="/",
+        index_view=HomeView(name="Home", url="/", endpoint="admin", menu_icon_type=None),
+        theme=Bootstrap4Theme(base_template="admin/panel_base.html", swatch="default"),
+    )
+    for register in _view_groups():
+        register(admin)
+    app.extensions["mhc_admin"] = admin
+    return admin
+
+
+def _view_groups():
+    """Each nav group module exposes register(admin)."""
+    return []

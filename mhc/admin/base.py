@@ -1,0 +1,124 @@
+"""Base classes every panel view derives from: permissions are declared, and enforced here only."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from mhc.auth import can
+from mhc.auth import permissions as perms
+
+# Views that change data, by Flask-Admin's endpoint names.
+WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
+
+
+class SecureForm(FlaskForm):
+    """FlaskForm-based base for every ModelView form, so CSRFProtect covers them and their actions."""
+
+    class Meta(FlaskForm.Meta):
+        pass
+
+
+class PermissionMixin:
+    """Declare `permission` (to read) and `edit_permission` (to change); checked on every request."""
+
+    permission: str = perms.VIEW_USERS
+    edit_permission: str | None = None
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and can(self.permission)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def can_write(self) -> bool:
+        """True when the current user holds this view's edit permission."""
+        return bool(self.edit_permission) and can(self.edit_permission)
+
+
+class SecuredBaseView(PermissionMixin, BaseView):
+    """A custom (non-model) panel page."""
+
+
+class SecuredModelView(PermissionMixin, ModelView):
+    """A model list whose create/edit/delete/actions/export are each gated by a named permission."""
+
+    form_base_class = SecureForm
+    page_size = 50
+    can_set_page_size = True
+    can_view_details = False
+    # Each action declares the permission it needs: {"action_name": perms.X}.
+    action_permissions: dict[str, str] = {}
+    export_permission: str = perms.VIEW_STATS
+    allow_create = allow_edit = allow_delete = False
+
+    @property
+    def can_create(self):
+        return self.allow_create and self.can_write()
+
+    @property
+    def can_edit(self):
+        return self.allow_edit and self.can_write()
+
+    @property
+    def can_delete(self):
+        return self.allow_delete and self.can_write()
+
+    @property
+    def can_export(self):
+        return bool(self.export_types) and can(self.export_permission)
+
+    def _handle_view(self, name, **kwargs):
+        denied = super()._handle_view(name, **kwargs)
+        if denied is not None:
+            return denied
+        if name in WRITE_VIEWS and not self.can_write():
+            abort(403)
+        if name == "export" and not self.can_export:
+            abort(403)
+        return None
+
+    def is_action_allowed(self, name: str) -> bool:
+        needed = self.action_permissions.get(name)
+        return bool(needed) and can(needed) and super().is_action_allowed(name)
+
+    def handle_action(self, return_view=None):
+        # Flask-Admin silently redirects on a forbidden action; we refuse it with 403.
+        if request.method == "POST" and not self.is_action_allowed(request.form.get("action", "")):
+            abort(403)
+        return super().handle_action(return_view)
+
+    def get_pk_value(self, model):
+        return str(super().get_pk_value(model))
+
+    @staticmethod
+    def parse_ids(ids) -> list:
+        """Row ids arrive as strings; keep the ones that are UUIDs (others cannot be ours)."""
+        out = []
+        for raw in ids:
+            try:
+                out.append(uuid.UUID(str(raw)))
+            except ValueError:
+                continue
+        return out
+
+
+class PanelIndexView(AdminIndexView):
+    """The landing page: any logged-in user may see it."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+__all__ = ["BaseForm", "PanelIndexView", "SecureForm", "SecuredBaseView", "SecuredModelView"]

@@ -1,0 +1,89 @@
+"""Authentication (Flask-Login) and authorisation (Flask-Principal) wiring."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from flask_principal import Identity, Permission, RoleNeed, UserNeed, identity_loaded
+from sqlalchemy.orm import selectinload
+
+from mhc.extensions import csrf, db, login_manager, principal
+from mhc.models import SystemRole, SystemUser
+
+# Endpoints reachable without logging in.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
+
+
+def init_auth(app: Flask) -> None:
+    """Bind Flask-Login, Flask-Principal and CSRF; require login on every non-public endpoint."""
+    from mhc.auth.views import bp
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    principal.init_app(app)
+    principal.identity_loader(_identity_from_login)
+    identity_loaded.connect_via(app)(_load_needs)
+    app.register_blueprint(bp)
+    app.before_request(_require_login)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SystemUser | None:
+    try:
+        uid = uuid.UUID(user_id)
+    except ValueError:
+        return None
+    user = db.session.get(
+        SystemUser, uid, options=[selectinload(SystemUser.role).selectinload(SystemRole.permissions)]
+    )
+    return user if user is not None and user.is_active else None
+
+
+def _identity_from_login() -> Identity | None:
+    if current_user.is_authenticated:
+        return Identity(current_user.get_id())
+    return None
+
+
+def _load_needs(sender, identity: Identity) -> None:
+    """Put the user's role and each of its permission names into the identity."""
+    user = current_user._get_current_object()
+    identity.user = user
+    if not getattr(user, "is_authenticated", False):
+        return
+    identity.provides.add(UserNeed(user.get_id()))
+    if user.role:
+        identity.provides.add(RoleNeed(user.role.name))
+    for name in user.permission_names:
+        identity.provides.add(RoleNeed(name))
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated:
+        return None
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return {"error": "login required"}, 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def can(name: str) -> bool:
+    """True when the current identity holds the named permission."""
+    if not current_user.is_authenticated:
+        return False
+    return Permission(RoleNeed(name)).can()
+
+
+def require(name: str):
+    """Flask-Principal permission for one named permission (use as decorator or .require())."""
+    return Permission(RoleNeed(name))
+
+
+def current_user_id():
+    """The logged-in system user's id, or None outside a request."""
+    return getattr(current_user, "id", None) if current_app and current_user else None

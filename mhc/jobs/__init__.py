@@ -1,0 +1,81 @@
+"""Background jobs: enqueue() writes the JobRun row and hands its id to RQ."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from mhc.extensions import db
+from mhc.jobs.queue import JobQueues, JobsUnavailable
+from mhc.models import JobRun, utcnow
+from mhc.models.jobs import ACTIVE_STATUSES
+
+__all__ = ["JobAlreadyRunning", "JobsUnavailable", "enqueue", "init_jobs", "queues"]
+
+JOB_TIMEOUT_SECONDS = 3600
+
+
+@dataclass
+class JobAlreadyRunning(Exception):
+    """A run with the same lock key is queued or running."""
+
+    run: JobRun
+
+    def __str__(self) -> str:
+        return f"a {self.run.kind} run is already {self.run.status} (started {self.run.created_at:%Y-%m-%d %H:%M} UTC)"
+
+
+def init_jobs(app: Flask) -> None:
+    """Attach the queues (real Redis or embedded) to the app."""
+    app.extensions["mhc_jobs"] = JobQueues(app)
+
+
+def queues() -> JobQueues:
+    """The current app's queues."""
+    return current_app.extensions["mhc_jobs"]
+
+
+def active_run(lock_key: str) -> JobRun | None:
+    """The queued or running run holding this lock key, if any."""
+    stmt = select(JobRun).where(JobRun.lock_key == lock_key, JobRun.status.in_(ACTIVE_STATUSES)).limit(1)
+    return db.session.scalars(stmt).first()
+
+
+def enqueue(
+    kind: str,
+    args: dict | None = None,
+    *,
+    started_by=None,
+    lock_key: str | None = None,
+    queue: str = "default",
+    retry_of=None,
+) -> JobRun:
+    """Record a JobRun and enqueue it; refuse a duplicate in-flight run with the same lock key."""
+    from mhc.jobs.runner import kinds
+
+    if kind not in kinds():
+        raise ValueError(f"unknown job kind {kind!r}")
+    if lock_key and (running := active_run(lock_key)):
+        raise JobAlreadyRunning(running)
+    qs = queues()
+    run = JobRun(
+        id=uuid.uuid4(), kind=kind, args=args or {}, lock_key=lock_key, status="queued",
+        started_by_id=started_by, retry_of_id=retry_of, created_at=utcnow(),
+    )
+    db.session.add(run)
+    db.session.commit()
+    try:
+        qs.queue(queue).enqueue(
+            "mhc.jobs.runner.execute", str(run.id), job_id=str(run.id), job_timeout=JOB_TIMEOUT_SECONDS,
+            result_ttl=86400, failure_ttl=7 * 86400,
+        )
+    except redis.RedisError as exc:
+        run.status, run.error, run.finished_at = "failed", f"job queue unavailable: {exc}", utcnow()
+        db.session.commit()
+        raise JobsUnavailable(f"the job queue is unavailable ({exc}); nothing was started") from exc
+    qs.ensure_embedded_worker()
+    return run

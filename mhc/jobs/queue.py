@@ -1,0 +1,80 @@
+"""RQ connections: real Redis when REDIS_URL is set, else fakeredis with a worker thread in this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from flask import Flask
+from rq import Queue, SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+log = logging.getLogger(__name__)
+
+
+class JobsUnavailable(RuntimeError):
+    """The job queue (Redis) cannot be reached."""
+
+
+class ThreadWorker(SimpleWorker):
+    """A SimpleWorker that can live in a background thread (no signal handlers, timer-based timeouts)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):  # signals can only be installed from the main thread
+        pass
+
+
+class JobQueues:
+    """Owns the Redis connection and the queues; in embedded mode also the worker thread."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.names = tuple(app.config["JOB_QUEUES"])
+        self.embedded = not app.config.get("REDIS_URL")
+        if self.embedded:
+            import fakeredis
+
+            self._server = fakeredis.FakeServer()
+            self.connection = fakeredis.FakeRedis(server=self._server)
+        else:
+            self.connection = redis.Redis.from_url(
+                app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10
+            )
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def queue(self, name: str = "default") -> Queue:
+        """The RQ queue of that name on our connection."""
+        return Queue(name, connection=self.connection)
+
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        try:
+            return bool(self.connection.ping())
+        except redis.RedisError:
+            return False
+
+    def ensure_embedded_worker(self) -> None:
+        """Start the in-process worker thread once (embedded mode only)."""
+        if not self.embedded:
+            return
+        with self._lock:
+            if self._thread and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._work, name="mhc-embedded-worker", daemon=True)
+            self._thread.start()
+
+    def make_worker(self, connection=None, worker_class=SimpleWorker):
+        """A worker listening on every queue of this app."""
+        conn = connection or self.connection
+        return worker_class([Queue(n, connection=conn) for n in self.names], connection=conn)
+
+    def _work(self) -> None:
+        import fakeredis
+
+        conn = fakeredis.FakeRedis(server=self._server)
+        worker = self.make_worker(conn, ThreadWorker)
+        with self.app.app_context():
+            worker.work(with_scheduler=False, logging_level="WARNING")

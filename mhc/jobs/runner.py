@@ -1,0 +1,80 @@
+"""The one function RQ runs: load the JobRun, call the job's function, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+
+from sqlalchemy import update
+
+from mhc.extensions import db
+from mhc.models import JobRun, utcnow
+
+log = logging.getLogger(__name__)
+_KINDS: dict[str, callable] = {}
+
+
+def job_kind(name: str):
+    """Register a job function under a kind name; it receives (run_id, **args)."""
+
+    def register(fn):
+        _KINDS[name] = fn
+        return fn
+
+    return register
+
+
+def kinds() -> dict:
+    """Registered job kinds (imports the job modules first)."""
+    from mhc.jobs import tasks  # noqa: F401  (registers the kinds)
+
+    return dict(_KINDS)
+
+
+def set_progress(run_id, progress: int | None = None, text: str | None = None) -> None:
+    """Record progress in its own short transaction, so the panel sees it while the job works."""
+    values = {"heartbeat_at": utcnow()}
+    if progress is not None:
+        values["progress"] = max(0, min(100, int(progress)))
+    if text is not None:
+        values["progress_text"] = text
+    with db.engine.begin() as conn:
+        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(**values))
+
+
+def execute(run_id: str) -> dict | None:
+    """RQ entry point: run the JobRun's function and store status, counts and errors."""
+    run = db.session.get(JobRun, _uuid(run_id))
+    if run is None or run.status == "cancelled":
+        db.session.remove()
+        return None
+    fn = kinds()[run.kind]
+    args = dict(run.args or {})
+    _mark(run_id, status="running", started_at=utcnow(), error=None, traceback=None)
+    db.session.remove()
+    try:
+        counts = fn(run_id, **args)
+    except Exception as exc:
+        db.session.rollback()
+        _mark(run_id, status="failed", finished_at=utcnow(), error=_one_line(exc), traceback=traceback.format_exc())
+        db.session.remove()
+        raise
+    final = "held" if isinstance(counts, dict) and counts.get("held") else "finished"
+    _mark(run_id, status=final, finished_at=utcnow(), progress=100, counts=counts)
+    db.session.remove()
+    return counts
+
+
+def _mark(run_id, **values) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(**values))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}" if not text.startswith(exc.__class__.__name__) else text
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -1,0 +1,32 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from mhc.models.audit import AuditLog
+from mhc.models.follows import FollowEvent
+from mhc.models.jobs import JobRun
+from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
+from mhc.models.priorities import PriorityLookup
+from mhc.models.settings import StoredSecret
+from mhc.models.sources import AffiliateSnapshot, Interaction, Snapshot
+from mhc.models.system import SystemPermission, SystemRole, SystemUser, role_permissions
+from mhc.models.types import utcnow
+
+__all__ = [
+    "AffiliateSnapshot",
+    "AuditLog",
+    "FollowEvent",
+    "Interaction",
+    "JobRun",
+    "Person",
+    "PriorityLookup",
+    "Profile",
+    "Role",
+    "Snapshot",
+    "StoredSecret",
+    "SystemPermission",
+    "SystemRole",
+    "SystemUser",
+    "merge_role",
+    "normalise_username",
+    "role_permissions",
+    "utcnow",
+]

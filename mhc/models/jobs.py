@@ -1,0 +1,51 @@
+"""One row per background run: what the panel reads for status and progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mhc.extensions import db
+from mhc.models.types import JSONType, UTCDateTime, utcnow
+
+ACTIVE_STATUSES = ("queued", "running")
+STATUSES = ("queued", "running", "finished", "failed", "cancelled", "held")
+
+
+class JobRun(db.Model):
+    """A background run; its id is also the RQ job id."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    lock_key: Mapped[str | None] = mapped_column(String(128))
+    args: Mapped[dict | None] = mapped_column(JSONType)
+    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    progress_text: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+    traceback: Mapped[str | None] = mapped_column(Text)
+    artifacts: Mapped[dict | None] = mapped_column(JSONType)
+    started_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="SET NULL"))
+    retry_of_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    started_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_job_runs_created", "created_at"),
+        Index("ix_job_runs_kind_status", "kind", "status"),
+        Index("ix_job_runs_lock_key", "lock_key", "status"),
+    )
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds between start and finish, when both are known."""
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -1,0 +1,101 @@
+"""System users: the people who log into the panel, kept apart from platform users."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mhc.extensions import db
+from mhc.models.types import UTCDateTime, utcnow
+
+role_permissions = Table(
+    "system_role_permissions",
+    db.metadata,
+    Column("role_id", Integer, ForeignKey("system_roles.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission_id", Integer, ForeignKey("system_permissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP")),
+)
+
+
+class SystemPermission(db.Model):
+    """A named capability such as view_users; roles hold a set of them."""
+
+    __tablename__ = "system_permissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    resource: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP")
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SystemRole(db.Model):
+    """admin, subscriber, viewer (and any an admin adds)."""
+
+    __tablename__ = "system_roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP")
+    )
+    permissions: Mapped[list[SystemPermission]] = relationship(secondary=role_permissions, order_by="SystemPermission.name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SystemUser(db.Model):
+    """A person who logs into the panel."""
+
+    __tablename__ = "system_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    email: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    role_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("system_roles.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP")
+    )
+    updated_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
+    )
+    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    role: Mapped[SystemRole | None] = relationship()
+
+    __table_args__ = (
+        Index("idx_system_users_email", "email"),
+        Index("idx_system_users_role", "role_id"),
+    )
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def permission_names(self) -> set[str]:
+        """Names of the permissions this user's role grants."""
+        return {p.name for p in self.role.permissions} if self.role else set()
+
+    def __str__(self) -> str:
+        return self.username
