@@ -62,6 +62,7 @@ class Config:
     CHROMIUM_PATH = "/usr/bin/chromium"
     ADMIN_PASSWORD: str | None = None
     JOB_QUEUES = ("default", "scrape")
+    QUEUE_PREFIX = ""
     AFFILIATE_POLL_SECONDS = 300
     P2_SCRAPE_SECONDS = 86400
     BROWSER_PAGE_DELAY = (3.0, 5.0)
@@ -82,7 +83,7 @@ class Config:
     LOGIN_WINDOW_SECONDS = 15 * 60
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Config":
+    def from_env(cls, env: dict | None = None) -> Config:
         """Build a config object from environment variables (os.environ by default)."""
         env = dict(os.environ if env is None else env)
         cfg = cls()
@@ -111,3 +112,25 @@ class Config:
         else:
             cfg.SECRET_KEY = env.get("SECRET_KEY") or _dev_secret_key(instance_dir)
         return cfg
+
+
+TEST_RUN_ID = secrets.token_hex(4)
+
+
+class TestConfig(Config):
+    """Settings for the test suite: explicit database, no real waits, CSRF on (tests send tokens)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
+    BROWSER_PAGE_DELAY = (0.0, 0.0)
+    BROWSER_PROFILE_DELAY = (0.0, 0.0)
+    BROWSER_NAV_TIMEOUT_MS = 10000
+    LOGIN_WINDOW_SECONDS = 15 * 60
+
+    def __init__(self, database_url: str, instance_dir: Path, **overrides):
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.ARTIFACTS_DIR = str(instance_dir / "artifacts")
+        # Queue names unique to this test session, so parallel runs on one Redis never steal jobs.
+        self.QUEUE_PREFIX = f"test-{TEST_RUN_ID}-"
+        for key, value in overrides.items():
+            setattr(self, key, value)

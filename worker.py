@@ -21,13 +21,13 @@ def main(argv: list[str]) -> int:
     if qs.embedded:
         print("Error: REDIS_URL is not set; in embedded mode the panel runs jobs itself.", file=sys.stderr)
         return 2
-    names = argv or list(qs.names)
+    names = [qs.prefix + n for n in argv] or list(qs.names)
     # SimpleWorker runs jobs in this process: no fork, so pooled database connections never cross one.
     with app.app_context():
         from mhc.jobs.recovery import recover_abandoned
 
         recover_abandoned()
-        worker = SimpleWorker([qs.queue(n) for n in names], connection=qs.connection)
+        worker = SimpleWorker(names, connection=qs.connection)
         worker.work(with_scheduler=True)
     return 0
 

@@ -22,7 +22,9 @@ class HomeView(PanelIndexView):
 def init_admin(app: Flask) -> Admin:
     """Create the Admin and register every view group."""
     admin = Admin(
-        app, name="MHC Control Panel", url="/",
+        app,
+        name="MHC Control Panel",
+        url="/",
         index_view=HomeView(name="Home", url="/", endpoint="admin", menu_icon_type=None),
         theme=Bootstrap4Theme(base_template="admin/panel_base.html", swatch="default"),
     )

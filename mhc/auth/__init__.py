@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_principal import Identity, Permission, RoleNeed, UserNeed, identity_loaded
 from sqlalchemy.orm import selectinload
@@ -37,9 +37,7 @@ def _load_user(user_id: str) -> SystemUser | None:
         uid = uuid.UUID(user_id)
     except ValueError:
         return None
-    user = db.session.get(
-        SystemUser, uid, options=[selectinload(SystemUser.role).selectinload(SystemRole.permissions)]
-    )
+    user = db.session.get(SystemUser, uid, options=[selectinload(SystemUser.role).selectinload(SystemRole.permissions)])
     return user if user is not None and user.is_active else None
 
 

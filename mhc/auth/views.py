@@ -42,7 +42,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         result = accounts.authenticate(
-            db.session, form.login.data, form.password.data, remote_addr=request.remote_addr,
+            db.session,
+            form.login.data,
+            form.password.data,
+            remote_addr=request.remote_addr,
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"],
         )
@@ -59,8 +62,14 @@ def login():
 def logout():
     """Log out (POST only, CSRF-protected) and return to the login page."""
     if current_user.is_authenticated:
-        audit.record(db.session, action="logout", object_type="system_user", object_id=current_user.id,
-                     user=current_user, remote_addr=request.remote_addr)
+        audit.record(
+            db.session,
+            action="logout",
+            object_type="system_user",
+            object_id=current_user.id,
+            user=current_user,
+            remote_addr=request.remote_addr,
+        )
         db.session.commit()
     logout_user()
     identity_changed.send(current_app._get_current_object(), identity=AnonymousIdentity())

@@ -63,15 +63,25 @@ def enqueue(
         raise JobAlreadyRunning(running)
     qs = queues()
     run = JobRun(
-        id=uuid.uuid4(), kind=kind, args=args or {}, lock_key=lock_key, status="queued",
-        started_by_id=started_by, retry_of_id=retry_of, created_at=utcnow(),
+        id=uuid.uuid4(),
+        kind=kind,
+        args=args or {},
+        lock_key=lock_key,
+        status="queued",
+        started_by_id=started_by,
+        retry_of_id=retry_of,
+        created_at=utcnow(),
     )
     db.session.add(run)
     db.session.commit()
     try:
         qs.queue(queue).enqueue(
-            "mhc.jobs.runner.execute", str(run.id), job_id=str(run.id), job_timeout=JOB_TIMEOUT_SECONDS,
-            result_ttl=86400, failure_ttl=7 * 86400,
+            "mhc.jobs.runner.execute",
+            str(run.id),
+            job_id=str(run.id),
+            job_timeout=JOB_TIMEOUT_SECONDS,
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
         )
     except redis.RedisError as exc:
         run.status, run.error, run.finished_at = "failed", f"job queue unavailable: {exc}", utcnow()

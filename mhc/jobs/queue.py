@@ -31,7 +31,8 @@ class JobQueues:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.names = tuple(app.config["JOB_QUEUES"])
+        self.prefix = app.config.get("QUEUE_PREFIX", "")
+        self.names = tuple(self.prefix + name for name in app.config["JOB_QUEUES"])
         self.embedded = not app.config.get("REDIS_URL")
         if self.embedded:
             import fakeredis
@@ -39,15 +40,13 @@ class JobQueues:
             self._server = fakeredis.FakeServer()
             self.connection = fakeredis.FakeRedis(server=self._server)
         else:
-            self.connection = redis.Redis.from_url(
-                app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10
-            )
+            self.connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def queue(self, name: str = "default") -> Queue:
-        """The RQ queue of that name on our connection."""
-        return Queue(name, connection=self.connection)
+        """The RQ queue for a logical name ("default", "scrape") on our connection."""
+        return Queue(self.prefix + name, connection=self.connection)
 
     def ping(self) -> bool:
         """True when Redis answers."""

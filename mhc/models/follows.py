@@ -33,9 +33,7 @@ class FollowEvent(db.Model):
     __table_args__ = (
         CheckConstraint("direction IN ('following', 'follower')", name="direction"),
         CheckConstraint("action IN ('follow', 'unfollow')", name="action"),
-        CheckConstraint(
-            "source IN ('list_scrape', 'events_api', 'profile_scrape', 'manual_import')", name="source"
-        ),
+        CheckConstraint("source IN ('list_scrape', 'events_api', 'profile_scrape', 'manual_import')", name="source"),
         Index("ix_follow_events_person_direction", "person_id", "direction", "observed_at"),
         Index("ix_follow_events_direction_action", "direction", "action", "observed_at"),
     )

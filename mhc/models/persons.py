@@ -15,7 +15,7 @@ from mhc.models.types import JSONType, UTCDateTime, utcnow
 USERNAME_RE = re.compile(r"^[a-z0-9_]+$")
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """What a platform user is to us; BOTH once seen as a model and as a viewer."""
 
     MODEL = "MODEL"
@@ -66,7 +66,7 @@ class Person(db.Model):
     interactions_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     snapshots_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
-    profile: Mapped["Profile"] = relationship(back_populates="person", uselist=False)
+    profile: Mapped[Profile] = relationship(back_populates="person", uselist=False)
 
     __table_args__ = (
         db.UniqueConstraint("platform", "username", name="uq_persons_platform_username"),

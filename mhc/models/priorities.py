@@ -24,9 +24,7 @@ class PriorityLookup(db.Model):
     )
     priority: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
-    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("system_users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

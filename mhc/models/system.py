@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mhc.extensions import db
@@ -48,7 +48,9 @@ class SystemRole(db.Model):
     created_at: Mapped[object | None] = mapped_column(
         UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP")
     )
-    permissions: Mapped[list[SystemPermission]] = relationship(secondary=role_permissions, order_by="SystemPermission.name")
+    permissions: Mapped[list[SystemPermission]] = relationship(
+        secondary=role_permissions, order_by="SystemPermission.name"
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -32,25 +32,39 @@ def authenticate(
     login = (login or "").strip()
     if audit.recent_login_failures(session, login, remote_addr, window_seconds) >= max_failures:
         minutes = window_seconds // 60
-        audit.record(session, action="login_throttled", object_type="system_user", username=login, remote_addr=remote_addr)
+        audit.record(
+            session, action="login_throttled", object_type="system_user", username=login, remote_addr=remote_addr
+        )
         session.commit()
         return LoginResult(None, f"Too many failed logins. Try again in {minutes} minutes.")
     user = session.scalars(
-        select(SystemUser).where(or_(func.lower(SystemUser.username) == login.lower(), func.lower(SystemUser.email) == login.lower()))
+        select(SystemUser).where(
+            or_(func.lower(SystemUser.username) == login.lower(), func.lower(SystemUser.email) == login.lower())
+        )
     ).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.is_active:
-        audit.record(session, action="login_failed", object_type="system_user", object_id=user.id if user else None,
-                     username=login, remote_addr=remote_addr)
+        audit.record(
+            session,
+            action="login_failed",
+            object_type="system_user",
+            object_id=user.id if user else None,
+            username=login,
+            remote_addr=remote_addr,
+        )
         session.commit()
         return LoginResult(None, "Invalid username or password." if not ok else "This account is deactivated.")
     user.last_login_at = utcnow()
-    audit.record(session, action="login", object_type="system_user", object_id=user.id, user=user, remote_addr=remote_addr)
+    audit.record(
+        session, action="login", object_type="system_user", object_id=user.id, user=user, remote_addr=remote_addr
+    )
     session.commit()
     return LoginResult(user)
 
 
-def create_user(session: Session, username: str, email: str, password: str, role_name: str, *, actor=None) -> SystemUser:
+def create_user(
+    session: Session, username: str, email: str, password: str, role_name: str, *, actor=None
+) -> SystemUser:
     """Create a system user with an argon2 password hash; audit and commit."""
     role = session.scalars(select(SystemRole).where(SystemRole.name == role_name)).first()
     if role is None:
@@ -64,8 +78,14 @@ def create_user(session: Session, username: str, email: str, password: str, role
     user = SystemUser(username=username, email=email, password_hash=hash_password(password), role=role, is_active=True)
     session.add(user)
     session.flush()
-    audit.record(session, action="create", object_type="system_user", object_id=user.id, user=actor,
-                 changes={"username": [None, username], "email": [None, email], "role": [None, role_name]})
+    audit.record(
+        session,
+        action="create",
+        object_type="system_user",
+        object_id=user.id,
+        user=actor,
+        changes={"username": [None, username], "email": [None, email], "role": [None, role_name]},
+    )
     session.commit()
     return user
 

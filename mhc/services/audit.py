@@ -36,14 +36,26 @@ def diff(old: dict, new: dict) -> dict:
 
 
 def record(
-    session: Session, *, action: str, object_type: str, object_id=None, user=None,
-    changes: dict | None = None, remote_addr: str | None = None, username: str | None = None,
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id=None,
+    user=None,
+    changes: dict | None = None,
+    remote_addr: str | None = None,
+    username: str | None = None,
 ) -> AuditLog:
     """Add one audit row to the session (the caller commits)."""
     entry = AuditLog(
-        at=utcnow(), user_id=getattr(user, "id", None), username=username or getattr(user, "username", None),
-        object_type=object_type, object_id=None if object_id is None else str(object_id), action=action,
-        diff=changes or None, remote_addr=remote_addr,
+        at=utcnow(),
+        user_id=getattr(user, "id", None),
+        username=username or getattr(user, "username", None),
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        action=action,
+        diff=changes or None,
+        remote_addr=remote_addr,
     )
     session.add(entry)
     return entry
@@ -52,9 +64,7 @@ def record(
 def recent_login_failures(session: Session, username: str, remote_addr: str | None, window_seconds: int) -> int:
     """Failed logins for this username or this address within the window (the larger of the two)."""
     since = utcnow() - timedelta(seconds=window_seconds)
-    base = select(func.count()).select_from(AuditLog).where(
-        AuditLog.action == "login_failed", AuditLog.at >= since
-    )
+    base = select(func.count()).select_from(AuditLog).where(AuditLog.action == "login_failed", AuditLog.at >= since)
     by_name = session.scalar(base.where(func.lower(AuditLog.username) == username.lower())) or 0
     by_addr = session.scalar(base.where(AuditLog.remote_addr == remote_addr)) if remote_addr else 0
     return max(by_name, by_addr or 0)

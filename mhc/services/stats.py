@@ -47,7 +47,11 @@ def table_count(session: Session, model) -> Count:
 def dashboard_counts(session: Session) -> dict[str, Count]:
     """Counts shown on the index page."""
     models = {
-        "Persons": Person, "Profiles": Profile, "Snapshots": Snapshot,
-        "Affiliate API snapshots": AffiliateSnapshot, "Events": Interaction, "Follow history": FollowEvent,
+        "Persons": Person,
+        "Profiles": Profile,
+        "Snapshots": Snapshot,
+        "Affiliate API snapshots": AffiliateSnapshot,
+        "Events": Interaction,
+        "Follow history": FollowEvent,
     }
     return {label: table_count(session, model) for label, model in models.items()}

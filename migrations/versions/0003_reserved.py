@@ -1,0 +1,18 @@
+"""Schema changes for system users, roles and audit (issue 4); empty until that work needs one.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
