@@ -59,12 +59,22 @@ class Config:
     AFFILIATE_WM = ""
     EVENTS_API_URL = "https://eventsapi.chaturbate.com/events/"
     STATS_API_URL = "https://chaturbate.com/statsapi/"
+    EVENTS_LONGPOLL_TIMEOUT = 30  # seconds the Events API holds an idle request (0-90)
+    EVENTS_CLIENT_MARGIN = 15.0  # client timeout = longpoll timeout + this margin
+    EVENTS_RETRY_BACKOFF = (5.0, 60.0)  # first and longest wait after a retryable error
+    BROADCAST_SESSION_GAP_MINUTES = 30  # broadcast segments this close form one session
+    STATS_POLL_SECONDS = 300  # Stats API refreshes every 5 minutes
     CHROMIUM_PATH = "/usr/bin/chromium"
     ADMIN_PASSWORD: str | None = None
     JOB_QUEUES = ("default", "scrape")
     QUEUE_PREFIX = ""
     AFFILIATE_POLL_SECONDS = 300
     P2_SCRAPE_SECONDS = 86400
+    AFFILIATE_PAGE_DELAY = 0.5  # seconds between feed pages (stay near 1 request/s)
+    AFFILIATE_TIMEOUT = 30.0  # seconds per feed request
+    AFFILIATE_GENDERS = ""  # optional feed filter, e.g. "m" or "m,f"; empty = all
+    AFFILIATE_ROOM_CAP = 0  # stop paging after this many rooms; 0 = the whole feed
+    SCHEDULER_ENABLED = True  # enqueue affiliate polls and P2 scrapes on their intervals
     BROWSER_PAGE_DELAY = (3.0, 5.0)
     BROWSER_PROFILE_DELAY = (2.0, 3.0)
     BROWSER_NAV_TIMEOUT_MS = 30000
@@ -102,6 +112,13 @@ class Config:
         cfg.ADMIN_PASSWORD = env.get("MHC_ADMIN_PASSWORD") or None
         cfg.AFFILIATE_POLL_SECONDS = _int(env, "AFFILIATE_POLL_SECONDS", cls.AFFILIATE_POLL_SECONDS)
         cfg.P2_SCRAPE_SECONDS = _int(env, "P2_SCRAPE_SECONDS", cls.P2_SCRAPE_SECONDS)
+        cfg.QUEUE_PREFIX = env.get("MHC_QUEUE_PREFIX", cls.QUEUE_PREFIX)
+        cfg.AFFILIATE_GENDERS = env.get("AFFILIATE_GENDERS", cls.AFFILIATE_GENDERS)
+        cfg.EVENTS_LONGPOLL_TIMEOUT = _int(env, "EVENTS_LONGPOLL_TIMEOUT", cls.EVENTS_LONGPOLL_TIMEOUT)
+        cfg.BROADCAST_SESSION_GAP_MINUTES = _int(env, "BROADCAST_SESSION_GAP_MINUTES", cls.BROADCAST_SESSION_GAP_MINUTES)
+        cfg.STATS_POLL_SECONDS = _int(env, "STATS_POLL_SECONDS", cls.STATS_POLL_SECONDS)
+        cfg.AFFILIATE_ROOM_CAP = _int(env, "AFFILIATE_ROOM_CAP", cls.AFFILIATE_ROOM_CAP)
+        cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
         cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
         if cfg.MHC_ENV == "production":
             cfg.SECRET_KEY = env.get("SECRET_KEY")
@@ -126,6 +143,12 @@ class TestConfig(Config):
     BROWSER_PROFILE_DELAY = (0.0, 0.0)
     BROWSER_NAV_TIMEOUT_MS = 10000
     LOGIN_WINDOW_SECONDS = 15 * 60
+    AFFILIATE_PAGE_DELAY = 0.0
+    AFFILIATE_TIMEOUT = 5.0
+    SCHEDULER_ENABLED = False
+    EVENTS_LONGPOLL_TIMEOUT = 1
+    EVENTS_CLIENT_MARGIN = 5.0
+    EVENTS_RETRY_BACKOFF = (0.0, 0.0)
 
     def __init__(self, database_url: str, instance_dir: Path, **overrides):
         self.SQLALCHEMY_DATABASE_URI = database_url

@@ -38,6 +38,14 @@ def init_database(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    app.register_error_handler(OperationalError, _database_down)
+
+
+def _database_down(exc: OperationalError):
+    """A page (not a traceback) when the database stops answering mid-flight."""
+    db.session.rollback()
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unknown error"
+    return f"Database unavailable: {reason}", 503, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def check_database() -> None:

@@ -3,6 +3,7 @@
 from mhc.models.audit import AuditLog
 from mhc.models.follows import FollowEvent
 from mhc.models.jobs import JobRun
+from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret

@@ -63,6 +63,7 @@ class Person(db.Model):
     num_followers: Mapped[int | None] = mapped_column(Integer, comment="Latest known follower count")
     image_url: Mapped[str | None] = mapped_column(Text)
     rank: Mapped[int | None] = mapped_column(Integer, comment="Position in the latest Affiliate API cycle")
+    rank_observed_at: Mapped[object | None] = mapped_column(UTCDateTime, comment="Time of the cycle that gave `rank`")
     interactions_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     snapshots_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
@@ -74,6 +75,7 @@ class Person(db.Model):
         Index("ix_persons_age", "age", "id"),
         Index("ix_persons_num_followers", "num_followers", "id"),
         Index("ix_persons_rank", "rank", "id"),
+        Index("ix_persons_rank_observed", "rank_observed_at"),
         Index("ix_persons_role", "role", "username"),
     )
 

@@ -1,0 +1,297 @@
+"""Record one Affiliate API cycle: persons, profiles, snapshots, current state and priority lookups.
+
+Set-based: the cycle's rooms go into a temporary table (one COPY / executemany), then a fixed
+handful of INSERT ... SELECT and UPDATE ... FROM statements apply them, whatever the room count.
+
+Absence from the feed is unknown, never "offline": nothing about a person missing from this cycle
+changes. `persons.rank` is valid only together with `persons.rank_observed_at`: a rank is current
+when it was observed in the latest recorded cycle (see `current_rank_filter`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
+from mhc.models.persons import Role
+from mhc.models.types import JSONType, UTCDateTime
+from mhc.services.bulk import insert_rows
+
+PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
+MIN_AGE, MAX_AGE = 18, 98  # outside this the feed's age is kept in the snapshot but not shown as fact
+CHECKED_STATUSES = ("queued", "processing")
+PLATFORM = "chaturbate"
+
+_tmp_meta = MetaData()
+ROOMS = Table(
+    "tmp_affiliate_rooms",
+    _tmp_meta,
+    Column("username", String(64), primary_key=True),
+    Column("new_id", Uuid, nullable=False),
+    Column("person_id", Uuid),
+    Column("rank", Integer),
+    Column("display_name", Text),
+    Column("age", Integer),
+    Column("shown_age", Integer),
+    Column("birthday", String(10)),
+    Column("gender", String(2)),
+    Column("location", Text),
+    Column("country", String(2)),
+    Column("spoken_languages", Text),
+    Column("languages", JSONType),
+    Column("num_users", Integer),
+    Column("num_followers", Integer),
+    Column("is_hd", Boolean),
+    Column("is_new", Boolean),
+    Column("current_show", String(16)),
+    Column("room_subject", Text),
+    Column("tags", JSONType),
+    Column("seconds_online", Integer),
+    Column("session_start", UTCDateTime),
+    Column("image_url", Text),
+    Column("image_url_360x270", Text),
+    Column("chat_room_url", Text),
+    Column("chat_room_url_revshare", Text),
+    Column("iframe_embed", Text),
+    Column("iframe_embed_revshare", Text),
+    Column("slug", String(64)),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+@dataclass
+class CycleResult:
+    """What one cycle recorded."""
+
+    rooms: int = 0
+    persons_created: int = 0
+    snapshots: int = 0
+    p1_completed: int = 0
+    p2_recorded: int = 0
+    lookups_checked: int = 0
+
+    def as_counts(self) -> dict:
+        """Counts for the JobRun row."""
+        return asdict(self)
+
+
+def is_placeholder_image(url: str | None) -> bool:
+    """True for the branded "offline" thumbnail URLs (§2), which are never a real photo."""
+    return bool(url) and any(marker in url.lower() for marker in PLACEHOLDER_MARKERS)
+
+
+def shown_age(age: int | None) -> int | None:
+    """The feed's age when plausible; 99 and impossible ages are stored raw but not shown as fact."""
+    return age if age is not None and MIN_AGE <= age <= MAX_AGE else None
+
+
+def _room_row(room, observed_at: datetime) -> dict:
+    image = None if is_placeholder_image(room.image_url) else room.image_url
+    languages = [x.strip() for x in (room.spoken_languages or "").split(",") if x.strip()]
+    followers = room.num_followers if room.num_followers else None  # 0 is "unknown", not a count
+    start = observed_at - timedelta(seconds=room.seconds_online) if room.seconds_online is not None else None
+    return {
+        **{c.name: getattr(room, c.name, None) for c in ROOMS.columns if hasattr(room, c.name)},
+        "username": room.username,
+        "new_id": uuid.uuid4(),
+        "person_id": None,
+        "shown_age": shown_age(room.age),
+        "languages": languages or None,
+        "num_followers": followers,
+        "session_start": start,
+        "image_url": image,
+        "image_url_360x270": None if is_placeholder_image(room.image_url_360x270) else room.image_url_360x270,
+        "tags": list(room.tags),
+    }
+
+
+def record_cycle(session: Session, rooms: Sequence, observed_at: datetime, run_id=None) -> CycleResult:
+    """Apply one complete feed cycle in one transaction; a failure rolls everything back."""
+    rows = list({r["username"]: r for r in (_room_row(room, observed_at) for room in rooms)}.values())
+    try:
+        result = _apply(session, rows, observed_at, run_id)
+        _drop_rooms_table(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id) -> CycleResult:
+    result = CycleResult(rooms=len(rows))
+    result.lookups_checked = _touch_lookups(session, observed_at)
+    if not rows:
+        return result
+    _drop_rooms_table(session)
+    ROOMS.create(session.connection())
+    insert_rows(session, ROOMS, rows)
+    result.persons_created = _insert_persons(session, observed_at)
+    _resolve_person_ids(session)
+    _update_persons(session, observed_at)
+    _insert_profiles(session)
+    _update_profiles(session)
+    result.snapshots = _insert_snapshots(session, observed_at, run_id)
+    result.p1_completed, result.p2_recorded = _complete_lookups(session, observed_at)
+    return result
+
+
+def _drop_rooms_table(session: Session) -> None:
+    # PostgreSQL drops it on commit; SQLite keeps temp tables for the connection's life.
+    if session.get_bind().dialect.name != "postgresql":
+        ROOMS.drop(session.connection(), checkfirst=True)
+
+
+def _insert_persons(session: Session, observed_at: datetime) -> int:
+    missing = select(
+        ROOMS.c.new_id, ROOMS.c.username, literal(PLATFORM), literal(Role.MODEL.value), literal(observed_at, UTCDateTime)
+    ).where(~select(Person.id).where(Person.platform == PLATFORM, Person.username == ROOMS.c.username).exists())
+    stmt = insert(Person.__table__).from_select(["id", "username", "platform", "role", "first_seen_at"], missing)
+    return session.execute(stmt).rowcount
+
+
+def _resolve_person_ids(session: Session) -> None:
+    person_id = select(Person.id).where(Person.platform == PLATFORM, Person.username == ROOMS.c.username)
+    session.execute(update(ROOMS).values(person_id=person_id.scalar_subquery()))
+
+
+def _update_persons(session: Session, observed_at: datetime) -> None:
+    profile_age = select(Profile.age).where(Profile.person_id == Person.id).scalar_subquery()
+    stmt = (
+        update(Person)
+        .where(Person.id == ROOMS.c.person_id)
+        .values(
+            role=case((Person.role.in_((Role.MODEL.value, Role.UNKNOWN.value)), Role.MODEL.value), else_=Role.BOTH.value),
+            last_seen_at=observed_at,
+            rank=ROOMS.c.rank,
+            rank_observed_at=observed_at,
+            age=func.coalesce(ROOMS.c.shown_age, profile_age, Person.age),
+            num_followers=func.coalesce(ROOMS.c.num_followers, Person.num_followers),
+            image_url=func.coalesce(ROOMS.c.image_url, Person.image_url),
+            snapshots_count=Person.snapshots_count + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def _insert_profiles(session: Session) -> None:
+    missing = select(ROOMS.c.person_id).where(~select(Profile.id).where(Profile.person_id == ROOMS.c.person_id).exists())
+    session.execute(insert(Profile.__table__).from_select(["person_id"], missing))
+
+
+def _update_profiles(session: Session) -> None:
+    keep = {  # profile column -> feed column; only non-empty feed values overwrite
+        "display_name": "display_name",
+        "birth_date": "birthday",
+        "gender": "gender",
+        "location": "location",
+        "country": "country",
+        "languages": "languages",
+        "room_subject": "room_subject",
+        "image_url": "image_url",
+        "follower_count": "num_followers",
+    }
+    values = {col: func.coalesce(ROOMS.c[src], Profile.__table__.c[col]) for col, src in keep.items()}
+    values.update(tags=ROOMS.c.tags, is_new=func.coalesce(ROOMS.c.is_new, Profile.is_new))
+    stmt = (
+        update(Profile)
+        .where(Profile.person_id == ROOMS.c.person_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+SNAPSHOT_COLUMNS = (
+    "rank display_name age birthday gender location country spoken_languages num_users num_followers is_hd "
+    "is_new current_show room_subject tags seconds_online session_start image_url image_url_360x270 "
+    "chat_room_url chat_room_url_revshare iframe_embed iframe_embed_revshare slug username"
+).split()
+
+
+def _insert_snapshots(session: Session, observed_at: datetime, run_id) -> int:
+    run = uuid.UUID(str(run_id)) if run_id else None
+    source = select(
+        ROOMS.c.person_id,
+        literal(run, Uuid).label("job_run_id"),
+        literal(observed_at, UTCDateTime).label("observed_at"),
+        *[ROOMS.c[c] for c in SNAPSHOT_COLUMNS],
+    )
+    cols = ["person_id", "job_run_id", "observed_at", *SNAPSHOT_COLUMNS]
+    return session.execute(insert(AffiliateSnapshot.__table__).from_select(cols, source)).rowcount
+
+
+def _touch_lookups(session: Session, observed_at: datetime) -> int:
+    """Every lookup a cycle checks (P2, and P1 not yet complete) gets last_checked_at, found or not."""
+    checked = or_(PriorityLookup.priority == 2, PriorityLookup.status.in_(CHECKED_STATUSES))
+    stmt = update(PriorityLookup).where(checked).values(last_checked_at=observed_at, updated_at=observed_at)
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
+def _complete_lookups(session: Session, observed_at: datetime) -> tuple[int, int]:
+    in_cycle = PriorityLookup.person_id.in_(select(ROOMS.c.person_id))
+    p1 = (
+        update(PriorityLookup)
+        .where(in_cycle, PriorityLookup.priority == 1, PriorityLookup.status.in_(CHECKED_STATUSES))
+        .values(status="complete", completed_at=observed_at, failure_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    completed = session.execute(p1).rowcount
+    p2 = session.scalar(select(func.count()).where(in_cycle, PriorityLookup.priority == 2))
+    return completed, int(p2 or 0)
+
+
+def latest_cycle_at(session: Session) -> datetime | None:
+    """Time of the newest recorded cycle (an indexed max), or None before the first."""
+    return session.scalar(select(func.max(Person.rank_observed_at)))
+
+
+def current_rank_filter(latest: datetime | None):
+    """SQL condition: the person's rank comes from the latest recorded cycle (else show it empty)."""
+    if latest is None:
+        return literal(False)
+    return and_(Person.rank.is_not(None), Person.rank_observed_at == latest)
+
+
+def current_rank(person: Person, latest: datetime | None) -> int | None:
+    """The person's rank if it is from the latest recorded cycle, else None (offline or unknown)."""
+    if latest is None or person.rank_observed_at is None or person.rank_observed_at != latest:
+        return None
+    return person.rank
+
+
+def tracked_usernames(session: Session) -> dict[str, uuid.UUID]:
+    """username -> person id for persons with a P2 lookup or a P1 not yet complete (checked each cycle)."""
+    checked = or_(PriorityLookup.priority == 2, PriorityLookup.status.in_(CHECKED_STATUSES))
+    stmt = (
+        select(Person.username, Person.id)
+        .join(PriorityLookup, PriorityLookup.person_id == Person.id)
+        .where(checked)
+        .order_by(PriorityLookup.priority.desc(), PriorityLookup.created_at)
+    )
+    return dict(session.execute(stmt).all())
