@@ -12,11 +12,12 @@ def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config.from_env())
 
-    from mhc import admin, auth, cli, database, jobs
+    from mhc import admin, auth, cli, database, health, jobs
 
     database.init_database(app)
     auth.init_auth(app)
     jobs.init_jobs(app)
     admin.init_admin(app)
     cli.init_cli(app)
+    health.init_health(app)
     return app

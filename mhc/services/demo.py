@@ -149,40 +149,40 @@ class _Generator:
         followers = profile["follower_count"] or r.randint(10, 5000)
         age = profile["age"] if profile["age"] != 99 else r.randint(20, 40)
         image = f"https://thumb.live.mmcdn.com/ri/{person['username']}.jpg"
-        times = sorted(self.ago(30) for _ in range(k))
+        month = 30 * 86400
+        times = sorted(self.now - timedelta(seconds=r.random() * month) for _ in range(k))
+        rnd = r.random
+        base = {
+            "person_id": person["id"],
+            "username": person["username"],
+            "display_name": profile["display_name"],
+            "birthday": "",
+            "gender": profile["gender"],
+            "location": profile["location"],
+            "country": profile["country"],
+            "spoken_languages": "English",
+            "room_subject": "Goal: dance #" + " #".join(profile["tags"] or ["new"]),
+            "tags": profile["tags"] or [],
+            "image_url": image,
+            "image_url_360x270": image,
+        }
         rows = []
-        for i, observed in enumerate(times):
-            online = r.randint(60, 4 * 3600)
-            followers += r.randint(0, 5)
+        for observed in times:
+            online = 60 + int(rnd() * 4 * 3600)
+            followers += int(rnd() * 6)
             rows.append(
                 {
-                    "person_id": person["id"],
+                    **base,
                     "observed_at": observed,
-                    "rank": r.randint(1, 5000),
-                    "username": person["username"],
-                    "display_name": profile["display_name"],
-                    "age": age if r.random() > 0.1 else None,
-                    "birthday": "",
-                    "gender": profile["gender"],
-                    "location": profile["location"],
-                    "country": profile["country"],
-                    "spoken_languages": "English",
-                    "num_users": r.randint(0, 3000),
+                    "rank": 1 + int(rnd() * 5000),
+                    "age": age if rnd() > 0.1 else None,
+                    "num_users": int(rnd() * 3000),
                     "num_followers": followers,
-                    "is_hd": r.random() < 0.6,
-                    "is_new": i == 0 and r.random() < 0.1,
-                    "current_show": r.choice(SHOWS),
-                    "room_subject": "Goal: dance #" + " #".join(profile["tags"] or ["new"]),
-                    "tags": profile["tags"] or [],
+                    "is_hd": rnd() < 0.6,
+                    "is_new": False,
+                    "current_show": SHOWS[int(rnd() * len(SHOWS))],
                     "seconds_online": online,
                     "session_start": observed - timedelta(seconds=online),
-                    "image_url": image,
-                    "image_url_360x270": image,
-                    "chat_room_url": None,
-                    "chat_room_url_revshare": None,
-                    "iframe_embed": None,
-                    "iframe_embed_revshare": None,
-                    "slug": None,
                 }
             )
         newest = rows[-1]
@@ -331,7 +331,7 @@ def load(
 ) -> DemoResult:
     """Generate n_persons with their profiles, snapshots, events, follow history and priorities; one commit."""
     gen = _Generator(
-        random.Random(seed), now or utcnow(), owner, 38 if snapshots_per_model is None else snapshots_per_model
+        random.Random(seed), now or utcnow(), owner, 40 if snapshots_per_model is None else snapshots_per_model
     )
     result = DemoResult()
     tables = {

@@ -1,0 +1,75 @@
+"""THE permission matrix: every endpoint of the app, every HTTP method, and what it requires.
+
+tests/auth/test_permission_matrix.py walks app.url_map and, for each endpoint x method x role
+(anonymous, viewer, subscriber, admin), checks the response against this table, using the role's
+default grants from mhc.auth.permissions.DEFAULT_GRANTS:
+
+    anonymous          -> 302 to /login (or 401 for JSON / /api/ endpoints), unless PUBLIC
+    role lacks it      -> 403
+    role holds it      -> anything but 403 and but a redirect to /login (200, 302 elsewhere, 400, 404 all fine)
+
+An endpoint of the app that is missing here fails the test: add one line for it.
+
+Format (one line per endpoint, keep it sorted by blueprint/view):
+
+    "endpoint.name": {"GET": REQUIRED, "POST": REQUIRED, ...},
+
+REQUIRED is a permission name from mhc.auth.permissions (perms.X), or one of:
+    PUBLIC      no login needed (login page, static files)
+    LOGIN_ONLY  any logged-in user, whatever the role
+    NOBODY      refused (403) to every logged-in user, admins included (e.g. create on a read-only view)
+
+Optional extra keys in an entry (all keys starting with "_"):
+    "_args":  {"name": value}  sample values for the rule's URL arguments (default: generic values
+              by converter: "x" for strings/paths, 1 for int, a fixed UUID for uuid)
+    "_query": {"name": value}  query-string parameters sent with every request to the endpoint
+    "_form":  {"name": value}  form data for POSTs (a valid csrf_token is always added); for a
+              Flask-Admin action_view give {"action": "<action name>"} and the action's permission
+              as REQUIRED (no rowid is sent, so the action runs on nothing)
+
+Flask-Admin ModelView endpoints are: index_view, create_view (GET, POST), edit_view (GET, POST),
+details_view, delete_view (POST), action_view (POST), export (GET, <export_type>), ajax_lookup,
+ajax_update (POST). List every one of them for your view.
+"""
+
+from mhc.auth import permissions as perms
+
+PUBLIC = "PUBLIC"
+LOGIN_ONLY = "LOGIN_ONLY"
+NOBODY = "NOBODY"
+
+_SU = perms.MANAGE_SYSTEM_USERS
+_AUDIT = perms.VIEW_AUDIT_LOG
+
+PERMISSION_TABLE: dict[str, dict] = {
+    # --- core ---
+    "static": {"GET": PUBLIC, "_args": {"filename": "panel.css"}},
+    "admin.static": {"GET": PUBLIC, "_args": {"filename": "bootstrap/bootstrap4/css/bootstrap.min.css"}},
+    "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
+    "auth.logout": {"POST": LOGIN_ONLY},
+    "admin.index": {"GET": LOGIN_ONLY},
+    "healthz": {"GET": PUBLIC},
+    # --- Admin: system users (H1) ---
+    "system_users.index_view": {"GET": _SU},
+    "system_users.create_view": {"GET": _SU, "POST": _SU},
+    "system_users.edit_view": {"GET": _SU, "POST": _SU},
+    "system_users.details_view": {"GET": _SU},
+    "system_users.delete_view": {"POST": _SU},
+    "system_users.action_view": {"POST": _SU, "_form": {"action": "deactivate"}},
+    "system_users.export": {"GET": NOBODY, "_args": {"export_type": "csv"}},
+    "system_users.ajax_lookup": {"GET": _SU},
+    "system_users.ajax_update": {"POST": _SU},
+    # --- Admin: roles x permissions grid (H1) ---
+    "system_roles.index": {"GET": _SU, "POST": _SU},
+    # --- Admin: audit log, read-only (H1) ---
+    "audit_log.index_view": {"GET": _AUDIT},
+    "audit_log.create_view": {"GET": NOBODY, "POST": NOBODY},
+    "audit_log.edit_view": {"GET": NOBODY, "POST": NOBODY},
+    "audit_log.details_view": {"GET": _AUDIT},
+    "audit_log.delete_view": {"POST": NOBODY},
+    "audit_log.action_view": {"POST": NOBODY},
+    "audit_log.export": {"GET": _AUDIT, "_args": {"export_type": "csv"}},
+    "audit_log.ajax_lookup": {"GET": _AUDIT},
+    "audit_log.ajax_update": {"POST": NOBODY},
+    # --- add your endpoints below, one line each ---
+}
