@@ -64,11 +64,12 @@ def _cookies_for(base_url: str, cookies: list[dict]) -> list[dict]:
     real_site = parts.hostname and parts.hostname.endswith("chaturbate.com")
     out = []
     for c in cookies:
-        item = {"name": c["name"], "value": c["value"], "path": c.get("path", "/")}
+        item = {"name": c["name"], "value": c["value"]}
         if real_site:
             item["domain"] = c.get("domain") or ".chaturbate.com"
+            item["path"] = c.get("path", "/")
             item["secure"] = bool(c.get("secure", True))
-        else:
+        else:  # Playwright takes either url or domain+path, not both
             item["url"] = f"{parts.scheme}://{parts.netloc}/"
         item["httpOnly"] = bool(c.get("httpOnly", c["name"] == "sessionid"))
         item["sameSite"] = c.get("sameSite", "Lax") if c.get("sameSite") in ("Lax", "Strict", "None") else "Lax"

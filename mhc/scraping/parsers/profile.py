@@ -134,21 +134,15 @@ def parse_profile_page(html: str, username: str, owner: str | None = None) -> Pr
     reason = _identity_problem(tree, username)
     if reason:
         return ProfileParseResult(ok=False, username=username, reason=reason)
-    dossier = _dossier(tree)
-    trusted = bool(dossier) and str(dossier.get("broadcaster_username", "")).lower() == username
-    dossier = dossier if trusted else {}
-    result = ProfileParseResult(ok=True, username=username, dossier_trusted=trusted)
     bio = tree.css_first(SEL_BIO)
-    if bio is not None:
-        _read_bio(bio, result)
-    result.room_subject, result.tags = _subject(tree)
-    result.room_status = _clean(dossier.get("room_status"))
-    result.online = _online(tree, result.room_status)
-    result.has_fan_club = _fan_club(tree, dossier)
-    result.image_url = _image(tree, username)
-    if result.age is None and isinstance(dossier.get("age"), int):
-        result.age = dossier["age"]
-    result.age_flagged = result.age is not None and not 18 <= result.age < 99
+    if bio is None:
+        return ProfileParseResult(ok=False, username=username, reason="bio section missing: page not fully rendered")
+    dossier = _dossier(tree)
+    # After in-app navigation the dossier can be another broadcaster's: only this user's is evidence.
+    trusted = bool(dossier) and str(dossier.get("broadcaster_username", "")).lower() == username
+    result = ProfileParseResult(ok=True, username=username, dossier_trusted=trusted)
+    _read_bio(bio, result)
+    _read_room(tree, dossier if trusted else {}, result)
     result.logged_in_as = _logged_in_as(tree)
     if owner and result.logged_in_as == owner.strip().lower():
         result.following = _following(tree)
@@ -369,6 +363,18 @@ def _is_chaturbate_account(url: str) -> bool:
 # --- room state -----------------------------------------------------------------------------
 
 
+def _read_room(tree: LexborHTMLParser, dossier: dict, result: ProfileParseResult) -> None:
+    """Subject, tags, online, fan club and thumbnail; the (trusted) dossier only fills gaps."""
+    result.room_subject, result.tags = _subject(tree)
+    result.room_status = _clean(dossier.get("room_status"))
+    result.online = _online(tree, result.room_status)
+    result.has_fan_club = _fan_club(tree, dossier)
+    result.image_url = _image(tree, result.username)
+    if result.age is None and isinstance(dossier.get("age"), int):
+        result.age = dossier["age"]
+    result.age_flagged = result.age is not None and not 18 <= result.age < 99
+
+
 def _subject(tree: LexborHTMLParser) -> tuple[str | None, list[str]]:
     spans = tree.css(SEL_SUBJECT)
     if not spans:
@@ -422,7 +428,7 @@ def _image(tree: LexborHTMLParser, username: str) -> str | None:
 
 
 def _display(node: LexborNode | None) -> str | None:
-    """"visible" / "hidden" from the node's inline `display`, None when absent or unset."""
+    """ "visible" / "hidden" from the node's inline `display`, None when absent or unset."""
     if node is None:
         return None
     match = re.search(r"(?:^|;)\s*display\s*:\s*([a-z-]+)", node.attributes.get("style") or "", re.I)
