@@ -31,7 +31,9 @@ class JobAlreadyRunning(Exception):
 
 def init_jobs(app: Flask) -> None:
     """Attach the queues (real Redis or embedded) to the app."""
-    app.extensions["mhc_jobs"] = JobQueues(app)
+    app.extensions["mhc_jobs"] = qs = JobQueues(app)
+    # Embedded mode schedules from the web process, started by the first request (not by CLI commands).
+    app.before_request(qs.ensure_scheduler)
 
 
 def queues() -> JobQueues:

@@ -42,6 +42,7 @@ class JobQueues:
         else:
             self.connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
         self._thread: threading.Thread | None = None
+        self._scheduler: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def queue(self, name: str = "default") -> Queue:
@@ -65,6 +66,18 @@ class JobQueues:
             self._thread = threading.Thread(target=self._work, name="mhc-embedded-worker", daemon=True)
             self._thread.start()
 
+    def ensure_scheduler(self) -> None:
+        """Start the interval scheduler beside the embedded worker (embedded mode, SCHEDULER_ENABLED)."""
+        if not self.embedded or not self.app.config.get("SCHEDULER_ENABLED"):
+            return
+        with self._lock:
+            if self._scheduler and self._scheduler.is_alive():
+                return
+            from mhc.jobs.scheduler import SchedulerThread
+
+            self._scheduler = SchedulerThread(self.app)
+            self._scheduler.start()
+
     def make_worker(self, connection=None, worker_class=SimpleWorker):
         """A worker listening on every queue of this app."""
         conn = connection or self.connection
@@ -76,4 +89,7 @@ class JobQueues:
         conn = fakeredis.FakeRedis(server=self._server)
         worker = self.make_worker(conn, ThreadWorker)
         with self.app.app_context():
+            from mhc.jobs.recovery import recover_abandoned
+
+            recover_abandoned()  # runs left "running" by an earlier process cannot be running now
             worker.work(with_scheduler=False, logging_level="WARNING")

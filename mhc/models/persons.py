@@ -77,10 +77,23 @@ class Person(db.Model):
         Index("ix_persons_rank", "rank", "id"),
         Index("ix_persons_rank_observed", "rank_observed_at"),
         Index("ix_persons_role", "role", "username"),
+        # Trigram index for username substring search (plain b-tree on SQLite); see migration 0006.
+        Index("ix_persons_username_trgm", "username", postgresql_using="gin", postgresql_ops={"username": "gin_trgm_ops"}),
     )
 
     def __str__(self) -> str:
         return self.username
+
+
+# "Largest first, unknown last" sorts read these in order on PostgreSQL (migration 0006); on SQLite the
+# migration creates them as (column DESC, id DESC), which already puts NULLs last.
+for _name, _column in (
+    ("ix_persons_last_seen_desc", Person.last_seen_at),
+    ("ix_persons_age_desc", Person.age),
+    ("ix_persons_num_followers_desc", Person.num_followers),
+    ("ix_persons_rank_desc", Person.rank),
+):
+    Index(_name, _column.desc().nullslast(), Person.id.desc()).ddl_if(dialect="postgresql")
 
 
 class Profile(db.Model):
@@ -143,4 +156,5 @@ class Profile(db.Model):
         ),
         Index("ix_profiles_following", "following", "following_since"),
         Index("ix_profiles_follower", "follower", "follower_since"),
+        Index("ix_profiles_tags", "tags", postgresql_using="gin"),
     )

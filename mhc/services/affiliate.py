@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Integer,
@@ -31,19 +32,23 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
 from mhc.models.persons import Role
-from mhc.models.types import JSONType, UTCDateTime
+from mhc.models.types import UTCDateTime
 from mhc.services.bulk import insert_rows
 
 PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
 MIN_AGE, MAX_AGE = 18, 98  # outside this the feed's age is kept in the snapshot but not shown as fact
 CHECKED_STATUSES = ("queued", "processing")
 PLATFORM = "chaturbate"
+# SQL NULL (not JSON null) for a missing list, so COALESCE keeps the stored value.
+JSONOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 _tmp_meta = MetaData()
 ROOMS = Table(
@@ -61,14 +66,14 @@ ROOMS = Table(
     Column("location", Text),
     Column("country", String(2)),
     Column("spoken_languages", Text),
-    Column("languages", JSONType),
+    Column("languages", JSONOrNull),
     Column("num_users", Integer),
     Column("num_followers", Integer),
     Column("is_hd", Boolean),
     Column("is_new", Boolean),
     Column("current_show", String(16)),
     Column("room_subject", Text),
-    Column("tags", JSONType),
+    Column("tags", JSONOrNull),
     Column("seconds_online", Integer),
     Column("session_start", UTCDateTime),
     Column("image_url", Text),
@@ -129,11 +134,17 @@ def _room_row(room, observed_at: datetime) -> dict:
     }
 
 
-def record_cycle(session: Session, rooms: Sequence, observed_at: datetime, run_id=None) -> CycleResult:
-    """Apply one complete feed cycle in one transaction; a failure rolls everything back."""
+def record_cycle(
+    session: Session, rooms: Sequence, observed_at: datetime, run_id=None, *, partial: bool = False
+) -> CycleResult:
+    """Apply one feed cycle in one transaction; a failure rolls everything back.
+
+    `partial` (a one-off refresh of a few persons): rank and the lookups of persons not given are left
+    alone, so the latest full cycle stays the reference for "current rank".
+    """
     rows = list({r["username"]: r for r in (_room_row(room, observed_at) for room in rooms)}.values())
     try:
-        result = _apply(session, rows, observed_at, run_id)
+        result = _apply(session, rows, observed_at, run_id, partial)
         _drop_rooms_table(session)
         session.commit()
     except Exception:
@@ -142,20 +153,25 @@ def record_cycle(session: Session, rooms: Sequence, observed_at: datetime, run_i
     return result
 
 
-def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id) -> CycleResult:
+def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id, partial: bool) -> CycleResult:
     result = CycleResult(rooms=len(rows))
-    result.lookups_checked = _touch_lookups(session, observed_at)
+    if not partial:
+        result.lookups_checked = _touch_lookups(session, observed_at)
     if not rows:
         return result
     _drop_rooms_table(session)
     ROOMS.create(session.connection())
     insert_rows(session, ROOMS, rows)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {ROOMS.name}"))  # temp tables are never auto-analysed: plan on real counts
     result.persons_created = _insert_persons(session, observed_at)
     _resolve_person_ids(session)
-    _update_persons(session, observed_at)
+    _update_persons(session, observed_at, partial)
     _insert_profiles(session)
     _update_profiles(session)
     result.snapshots = _insert_snapshots(session, observed_at, run_id)
+    if partial:
+        result.lookups_checked = _touch_lookups(session, observed_at, PriorityLookup.person_id == ROOMS.c.person_id)
     result.p1_completed, result.p2_recorded = _complete_lookups(session, observed_at)
     return result
 
@@ -168,7 +184,11 @@ def _drop_rooms_table(session: Session) -> None:
 
 def _insert_persons(session: Session, observed_at: datetime) -> int:
     missing = select(
-        ROOMS.c.new_id, ROOMS.c.username, literal(PLATFORM), literal(Role.MODEL.value), literal(observed_at, UTCDateTime)
+        ROOMS.c.new_id,
+        ROOMS.c.username,
+        literal(PLATFORM),
+        literal(Role.MODEL.value),
+        literal(observed_at, UTCDateTime),
     ).where(~select(Person.id).where(Person.platform == PLATFORM, Person.username == ROOMS.c.username).exists())
     stmt = insert(Person.__table__).from_select(["id", "username", "platform", "role", "first_seen_at"], missing)
     return session.execute(stmt).rowcount
@@ -179,16 +199,19 @@ def _resolve_person_ids(session: Session) -> None:
     session.execute(update(ROOMS).values(person_id=person_id.scalar_subquery()))
 
 
-def _update_persons(session: Session, observed_at: datetime) -> None:
+def _update_persons(session: Session, observed_at: datetime, partial: bool) -> None:
     profile_age = select(Profile.age).where(Profile.person_id == Person.id).scalar_subquery()
+    model_role = case(
+        (Person.role.in_((Role.MODEL.value, Role.UNKNOWN.value)), Role.MODEL.value), else_=Role.BOTH.value
+    )
+    rank = {} if partial else {"rank": ROOMS.c.rank, "rank_observed_at": observed_at}
     stmt = (
         update(Person)
         .where(Person.id == ROOMS.c.person_id)
         .values(
-            role=case((Person.role.in_((Role.MODEL.value, Role.UNKNOWN.value)), Role.MODEL.value), else_=Role.BOTH.value),
+            **rank,
+            role=model_role,
             last_seen_at=observed_at,
-            rank=ROOMS.c.rank,
-            rank_observed_at=observed_at,
             age=func.coalesce(ROOMS.c.shown_age, profile_age, Person.age),
             num_followers=func.coalesce(ROOMS.c.num_followers, Person.num_followers),
             image_url=func.coalesce(ROOMS.c.image_url, Person.image_url),
@@ -200,7 +223,9 @@ def _update_persons(session: Session, observed_at: datetime) -> None:
 
 
 def _insert_profiles(session: Session) -> None:
-    missing = select(ROOMS.c.person_id).where(~select(Profile.id).where(Profile.person_id == ROOMS.c.person_id).exists())
+    missing = select(ROOMS.c.person_id).where(
+        ~select(Profile.id).where(Profile.person_id == ROOMS.c.person_id).exists()
+    )
     session.execute(insert(Profile.__table__).from_select(["person_id"], missing))
 
 
@@ -246,15 +271,15 @@ def _insert_snapshots(session: Session, observed_at: datetime, run_id) -> int:
     return session.execute(insert(AffiliateSnapshot.__table__).from_select(cols, source)).rowcount
 
 
-def _touch_lookups(session: Session, observed_at: datetime) -> int:
+def _touch_lookups(session: Session, observed_at: datetime, *where) -> int:
     """Every lookup a cycle checks (P2, and P1 not yet complete) gets last_checked_at, found or not."""
     checked = or_(PriorityLookup.priority == 2, PriorityLookup.status.in_(CHECKED_STATUSES))
-    stmt = update(PriorityLookup).where(checked).values(last_checked_at=observed_at, updated_at=observed_at)
+    stmt = update(PriorityLookup).where(checked, *where).values(last_checked_at=observed_at, updated_at=observed_at)
     return session.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
 def _complete_lookups(session: Session, observed_at: datetime) -> tuple[int, int]:
-    in_cycle = PriorityLookup.person_id.in_(select(ROOMS.c.person_id))
+    in_cycle = PriorityLookup.person_id == ROOMS.c.person_id  # UPDATE ... FROM: a join, not IN (subquery)
     p1 = (
         update(PriorityLookup)
         .where(in_cycle, PriorityLookup.priority == 1, PriorityLookup.status.in_(CHECKED_STATUSES))
@@ -262,7 +287,9 @@ def _complete_lookups(session: Session, observed_at: datetime) -> tuple[int, int
         .execution_options(synchronize_session=False)
     )
     completed = session.execute(p1).rowcount
-    p2 = session.scalar(select(func.count()).where(in_cycle, PriorityLookup.priority == 2))
+    p2 = session.scalar(
+        select(func.count()).select_from(PriorityLookup).join(ROOMS, in_cycle).where(PriorityLookup.priority == 2)
+    )
     return completed, int(p2 or 0)
 
 

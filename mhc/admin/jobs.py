@@ -1,0 +1,123 @@
+"""Admin → Jobs: runs with live progress, errors and artifacts, retry and cancel, schedules, workers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from mhc.admin.base import SecuredBaseView
+from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, scheduler
+from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+from mhc.models import JobRun
+from mhc.models.jobs import STATUSES
+
+CATEGORY = "Admin"
+PAGE_SIZE = 50
+ARTIFACT_TYPES = {"screenshot": "image/png", "html": "text/plain"}
+STARTERS = {"affiliate_poll": enqueue_poll, "p2_scrape": enqueue_p2_scrape}
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        abort(404)
+
+
+class JobsView(SecuredBaseView):
+    """Background runs from job_runs; every page works (and says so) when Redis is down."""
+
+    permission = edit_permission = perms.MANAGE_JOBS
+
+    @expose("/")
+    def index(self):
+        status = request.args.get("status") if request.args.get("status") in STATUSES else None
+        stmt = select(JobRun).order_by(JobRun.created_at.desc(), JobRun.id.desc()).limit(PAGE_SIZE)
+        if status:
+            stmt = stmt.where(JobRun.status == status)
+        runs = list(db.session.scalars(stmt))
+        try:
+            workers, unavailable = control.workers(), None
+        except JobsUnavailable as exc:
+            workers, unavailable = [], str(exc)
+        return self.render(
+            "admin/jobs/index.html",
+            runs=runs,
+            status=status,
+            statuses=STATUSES,
+            schedules=scheduler.status(current_app.config),
+            workers=workers,
+            embedded=queues().embedded,
+            unavailable=unavailable,
+        )
+
+    @expose("/<run_id>/")
+    def detail(self, run_id):
+        run = db.session.get(JobRun, _uuid_or_404(run_id)) or abort(404)
+        return self.render("admin/jobs/detail.html", run=run, artifact_types=ARTIFACT_TYPES)
+
+    @expose("/progress.json")
+    def progress(self):
+        ids = [i for i in (_safe_uuid(x) for x in request.args.get("ids", "").split(",")[:PAGE_SIZE]) if i]
+        runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))) if ids else []
+        return jsonify(
+            {str(r.id): {"status": r.status, "progress": r.progress, "text": r.progress_text or ""} for r in runs}
+        )
+
+    @expose("/<run_id>/artifact/<artifact>")
+    def artifact(self, run_id, artifact):
+        run = db.session.get(JobRun, _uuid_or_404(run_id)) or abort(404)
+        name = artifact if artifact in ARTIFACT_TYPES else None
+        path = (run.artifacts or {}).get(name) if name else None
+        root = Path(current_app.config["ARTIFACTS_DIR"]).resolve()
+        if not path or not Path(path).resolve().is_relative_to(root) or not Path(path).is_file():
+            abort(404)
+        # Captured HTML is untrusted: served as a plain-text download, never rendered in our origin.
+        return send_file(Path(path).resolve(), mimetype=ARTIFACT_TYPES[name], as_attachment=name == "html")
+
+    @expose("/<run_id>/retry", methods=["POST"])
+    def retry(self, run_id):
+        try:
+            new = control.retry(_uuid_or_404(run_id), started_by=current_user.id)
+            flash(f"Retry started as run {new.id}.", "success")
+        except (control.JobStateError, JobAlreadyRunning, JobsUnavailable) as exc:
+            flash(f"Not retried: {exc}", "error")
+        return redirect(url_for(".index"))
+
+    @expose("/<run_id>/cancel", methods=["POST"])
+    def cancel(self, run_id):
+        try:
+            control.cancel(_uuid_or_404(run_id))
+            flash("Run cancelled.", "success")
+        except control.JobStateError as exc:
+            flash(f"Not cancelled: {exc}", "error")
+        return redirect(url_for(".index"))
+
+    @expose("/start/<kind>", methods=["POST"])
+    def start(self, kind):
+        starter = STARTERS.get(kind) or abort(404)
+        try:
+            run = starter(started_by=current_user.id)
+            flash(f"Started run {run.id}.", "success")
+        except (JobAlreadyRunning, JobsUnavailable) as exc:
+            flash(f"Not started: {exc}", "error")
+        return redirect(url_for(".index"))
+
+
+def _safe_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def register(admin) -> None:
+    """Add the Jobs page under Admin."""
+    admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="jobs", category=CATEGORY))

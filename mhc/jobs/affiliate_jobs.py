@@ -1,0 +1,95 @@
+"""Affiliate API jobs: the scheduled poll cycle, one-off person refreshes and the P2 scrape round."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from mhc.clients.affiliate_api import Room, fetch_online_rooms
+from mhc.extensions import db
+from mhc.jobs import enqueue
+from mhc.jobs.runner import job_kind, set_progress
+from mhc.models import JobRun, Person, utcnow
+from mhc.services import affiliate, priorities
+
+POLL_LOCK = "affiliate_poll"
+REFRESH_LOCK = "refresh_person"
+P2_LOCK = "p2_scrape"
+
+
+def fetch_rooms(run_id) -> list[Room]:
+    """Page through the whole feed once, reporting progress per page (0-60 %)."""
+    cfg = current_app.config
+
+    def on_page(page: int, rooms: int) -> None:
+        set_progress(run_id, min(60, page * 5), f"feed page {page}: {rooms} rooms")
+
+    return fetch_online_rooms(
+        cfg["AFFILIATE_API_URL"],
+        cfg["AFFILIATE_WM"],
+        genders=cfg["AFFILIATE_GENDERS"],
+        room_cap=cfg["AFFILIATE_ROOM_CAP"],
+        page_delay=cfg["AFFILIATE_PAGE_DELAY"],
+        timeout=cfg["AFFILIATE_TIMEOUT"],
+        on_page=on_page,
+    )
+
+
+@job_kind("affiliate_poll")
+def affiliate_poll(run_id) -> dict:
+    """One cycle: fetch the whole feed, then record it in one transaction (nothing if the fetch fails)."""
+    observed_at = utcnow()
+    rooms = fetch_rooms(run_id)
+    set_progress(run_id, 70, f"recording {len(rooms)} rooms")
+    return affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id).as_counts()
+
+
+@job_kind("refresh_person")
+def refresh_person(run_id, person_ids: list[str]) -> dict:
+    """Look these persons up in one feed pass, record the ones online, then enqueue their profile scrape."""
+    observed_at = utcnow()
+    ids = [uuid.UUID(p) for p in person_ids]
+    wanted = set(db.session.scalars(select(Person.username).where(Person.id.in_(ids))))
+    rooms = [room for room in fetch_rooms(run_id) if room.username in wanted]
+    set_progress(run_id, 70, f"{len(rooms)} of {len(wanted)} online; recording")
+    result = affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id, partial=True)
+    started_by = db.session.scalar(select(JobRun.started_by_id).where(JobRun.id == uuid.UUID(str(run_id))))
+    scrape = _enqueue_scrape(person_ids, started_by)
+    return {**result.as_counts(), "online": len(rooms), "profile_scrape_run": scrape}
+
+
+@job_kind("p2_scrape")
+def p2_scrape(run_id) -> dict:
+    """Scheduled: enqueue the profile scrape for P2 persons, least recently checked first, capped."""
+    ids = priorities.p2_person_ids(db.session, limit=current_app.config["PROFILE_SCRAPE_CAP"])
+    if not ids:
+        return {"persons": 0}
+    return {"persons": len(ids), "profile_scrape_run": _enqueue_scrape([str(i) for i in ids], None)}
+
+
+def _enqueue_scrape(person_ids: list[str], started_by) -> str | None:
+    from mhc.jobs import JobAlreadyRunning
+    from mhc.jobs.profile_jobs import enqueue_profile_scrape
+
+    try:
+        return str(enqueue_profile_scrape(person_ids, started_by=started_by).id)
+    except JobAlreadyRunning as exc:
+        return f"not started: {exc}"
+
+
+def enqueue_poll(started_by=None) -> JobRun:
+    """Enqueue one affiliate cycle unless one is queued or running."""
+    return enqueue("affiliate_poll", {}, started_by=started_by, lock_key=POLL_LOCK)
+
+
+def enqueue_refresh(person_ids, started_by=None) -> JobRun:
+    """Enqueue a one-off feed lookup (then profile scrape) for these persons."""
+    ids = [str(p) for p in person_ids]
+    return enqueue("refresh_person", {"person_ids": ids}, started_by=started_by, lock_key=REFRESH_LOCK)
+
+
+def enqueue_p2_scrape(started_by=None) -> JobRun:
+    """Enqueue the P2 profile-scrape round unless one is queued or running."""
+    return enqueue("p2_scrape", {}, started_by=started_by, lock_key=P2_LOCK)

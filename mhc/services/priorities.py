@@ -1,0 +1,105 @@
+"""Priority lookups: P1 = record once then complete, P2 = record every cycle and scrape on a schedule.
+
+One row per person (`priority_lookups.person_id` is unique); re-adding overwrites level and status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from mhc.models import Person, PriorityLookup, Profile, normalise_username, utcnow
+from mhc.models.priorities import STATUSES
+
+LEVELS = (1, 2)
+
+
+def _ids(person_ids: Iterable) -> list[uuid.UUID]:
+    return list(dict.fromkeys(p if isinstance(p, uuid.UUID) else uuid.UUID(str(p)) for p in person_ids))
+
+
+def set_priority(session: Session, person_ids: Iterable, level: int, *, requested_by=None, note=None) -> int:
+    """Give these persons priority `level` with status queued (overwriting any earlier one); return how many."""
+    if level not in LEVELS:
+        raise ValueError(f"priority level must be 1 or 2, got {level!r}")
+    ids = _ids(person_ids)
+    if not ids:
+        return 0
+    now = utcnow()
+    ids = list(session.scalars(select(Person.id).where(Person.id.in_(ids))))
+    existing = set(session.scalars(select(PriorityLookup.person_id).where(PriorityLookup.person_id.in_(ids))))
+    values = {
+        "priority": level,
+        "status": "queued",
+        "requested_by_id": requested_by,
+        "failure_reason": None,
+        "completed_at": None,
+        "updated_at": now,
+    }
+    if note is not None:
+        values["note"] = note
+    if existing:
+        stmt = update(PriorityLookup).where(PriorityLookup.person_id.in_(existing)).values(**values)
+        session.execute(stmt.execution_options(synchronize_session=False))
+    new = [{**values, "person_id": pid, "note": note, "created_at": now} for pid in ids if pid not in existing]
+    if new:
+        session.execute(insert(PriorityLookup), new)
+    session.commit()
+    return len(ids)
+
+
+def queue_username(session: Session, username: str, *, requested_by=None) -> PriorityLookup:
+    """Queue a P2 lookup for a username, creating the person (role UNKNOWN) and profile if unknown."""
+    name = normalise_username(username)
+    person = session.scalar(select(Person).where(Person.platform == "chaturbate", Person.username == name))
+    if person is None:
+        person = Person(id=uuid.uuid4(), username=name, platform="chaturbate", role="UNKNOWN", first_seen_at=utcnow())
+        session.add(person)
+        session.flush()
+    if session.scalar(select(Profile.id).where(Profile.person_id == person.id)) is None:
+        session.add(Profile(person_id=person.id))
+    session.flush()
+    set_priority(session, [person.id], 2, requested_by=requested_by)
+    return session.scalar(select(PriorityLookup).where(PriorityLookup.person_id == person.id))
+
+
+def mark_status(session: Session, person_ids: Iterable, status: str, reason: str | None = None) -> int:
+    """Move these persons' lookups to `status` (complete sets completed_at; failed keeps the reason)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown lookup status {status!r}")
+    ids = _ids(person_ids)
+    if not ids:
+        return 0
+    now = utcnow()
+    values = {"status": status, "updated_at": now, "failure_reason": reason if status == "failed" else None}
+    if status == "complete":
+        values.update(completed_at=now, last_checked_at=now)
+    stmt = update(PriorityLookup).where(PriorityLookup.person_id.in_(ids)).values(**values)
+    count = session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return count
+
+
+def remove(session: Session, person_ids: Iterable) -> int:
+    """Drop these persons' priority lookups (they stay ordinary tracked persons)."""
+    ids = _ids(person_ids)
+    if not ids:
+        return 0
+    stmt = PriorityLookup.__table__.delete().where(PriorityLookup.__table__.c.person_id.in_(ids))
+    count = session.execute(stmt).rowcount
+    session.commit()
+    return count
+
+
+def p2_person_ids(session: Session, limit: int | None = None) -> list[uuid.UUID]:
+    """Persons under P2 tracking, least recently checked first (for the scheduled profile scrape)."""
+    stmt = (
+        select(PriorityLookup.person_id)
+        .where(PriorityLookup.priority == 2)
+        .order_by(PriorityLookup.last_checked_at.asc().nulls_first(), PriorityLookup.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

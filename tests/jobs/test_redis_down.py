@@ -1,0 +1,34 @@
+"""Redis stopped: every page still renders and says jobs are unavailable; starting one is a clear error."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.jobs.helpers import add_run
+
+
+@pytest.fixture
+def app_config():
+    return {"REDIS_URL": "redis://127.0.0.1:1/0"}
+
+
+def test_pages_render_and_enqueue_is_a_clear_error(app, client, login_as, auth):
+    failed = add_run("selftest", status="failed", error="RuntimeError: boom")
+    login_as("admin")
+    assert client.get("/").status_code == 200
+    page = client.get("/jobs/").get_data(as_text=True)
+    assert 'data-testid="jobs-unavailable"' in page
+    assert "RuntimeError: boom" in page
+
+    token = auth.csrf("/jobs/")
+    response = client.post("/jobs/start/affiliate_poll", data={"csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Not started: the job queue is unavailable" in response.get_data(as_text=True)
+    response = client.post(f"/jobs/{failed.id}/retry", data={"csrf_token": token}, follow_redirects=True)
+    assert "Not retried: the job queue is unavailable" in response.get_data(as_text=True)
+
+
+def test_scheduler_tick_does_nothing_without_redis(app):
+    from mhc.jobs import scheduler
+
+    assert scheduler.tick(app) == []

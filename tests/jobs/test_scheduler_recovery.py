@@ -1,0 +1,76 @@
+"""Schedules (due, never overlapping) and recovery of runs whose worker died."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mhc.extensions import db
+from mhc.jobs import recovery, scheduler
+from mhc.models import JobRun, utcnow
+from tests.jobs.helpers import add_run
+
+
+@pytest.fixture
+def app_config(fake_cb_config):
+    return {**fake_cb_config, "AFFILIATE_WM": "wm1", "AFFILIATE_POLL_SECONDS": 300, "P2_SCRAPE_SECONDS": 86400}
+
+
+def test_due_follows_the_intervals(app):
+    now = utcnow()
+    assert scheduler.due(app.config, now) == ["affiliate_poll", "p2_scrape"]
+    add_run("affiliate_poll", status="finished", created_at=now - timedelta(seconds=299))
+    add_run("p2_scrape", status="finished", created_at=now - timedelta(hours=2))
+    assert scheduler.due(app.config, now) == []
+    assert scheduler.due(app.config, now + timedelta(seconds=2)) == ["affiliate_poll"]
+    status = {s.kind: s for s in scheduler.status(app.config, now)}
+    assert status["affiliate_poll"].next_run_at == now + timedelta(seconds=1)
+    assert status["p2_scrape"].last_status == "finished"
+
+
+def test_tick_never_overlaps_a_run_in_flight(app):
+    add_run("affiliate_poll", status="running", lock_key="affiliate_poll", created_at=utcnow() - timedelta(hours=1))
+    add_run("p2_scrape", status="finished", created_at=utcnow())
+    assert scheduler.tick(app) == []  # the poll is due, but the last one is still running
+    assert db.session.query(JobRun).filter_by(kind="affiliate_poll").count() == 1
+
+
+def test_recovery_marks_dead_runs_failed(app):
+    old = utcnow() - timedelta(minutes=5)
+    running = add_run("affiliate_poll", status="running", lock_key="affiliate_poll")
+    lost = add_run("selftest", status="queued", created_at=old)
+    fresh = add_run("selftest", status="queued")
+    assert recovery.recover_abandoned() == 2
+    db.session.expire_all()
+    assert (db.session.get(JobRun, running.id).status, db.session.get(JobRun, running.id).error) == (
+        "failed",
+        recovery.ABANDONED,
+    )
+    assert db.session.get(JobRun, lost.id).error == recovery.LOST
+    assert db.session.get(JobRun, fresh.id).status == "queued"
+
+
+def test_poll_schedule_is_off_without_a_campaign(app):
+    app.config["AFFILIATE_WM"] = ""
+    assert scheduler.due(app.config, utcnow()) == ["p2_scrape"]
+    status = {s.kind: s for s in scheduler.status(app.config)}
+    assert (status["affiliate_poll"].disabled, status["affiliate_poll"].next_run_at) == (
+        "off (AFFILIATE_WM is not set)",
+        None,
+    )
+
+
+def test_embedded_tick_runs_the_poll_in_the_worker_thread(app, fake_cb):
+    import time
+
+    assert scheduler.tick(app) == ["affiliate_poll", "p2_scrape"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        runs = {r.kind: r for r in db.session.query(JobRun)}
+        if all(r.status in ("finished", "failed") for r in runs.values()):
+            break
+        time.sleep(0.1)
+    assert (runs["affiliate_poll"].status, runs["affiliate_poll"].counts["snapshots"]) == ("finished", 3)
+    assert (runs["p2_scrape"].status, runs["p2_scrape"].counts) == ("finished", {"persons": 0})
