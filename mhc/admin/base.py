@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
@@ -13,6 +14,8 @@ from flask_wtf import FlaskForm
 
 from mhc.auth import can
 from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.services import audit
 
 # Views that change data, by Flask-Admin's endpoint names.
 WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
@@ -87,7 +90,8 @@ class SecuredModelView(PermissionMixin, ModelView):
         return None
 
     def is_action_allowed(self, name: str) -> bool:
-        needed = self.action_permissions.get(name)
+        # Flask-Admin's built-in batch "delete" needs the edit permission unless declared otherwise.
+        needed = self.action_permissions.get(name) or (self.edit_permission if name == "delete" else None)
         return bool(needed) and can(needed) and super().is_action_allowed(name)
 
     def handle_action(self, return_view=None):
@@ -99,6 +103,41 @@ class SecuredModelView(PermissionMixin, ModelView):
     def get_pk_value(self, model):
         return str(super().get_pk_value(model))
 
+    def get_one(self, id):
+        # UUID keys arrive as strings (and SQLite cannot bind a str to a Uuid column).
+        column = sa.inspect(self.model).primary_key[0]
+        if isinstance(column.type, sa.Uuid):
+            parsed = self.parse_ids([id])
+            return db.session.get(self.model, parsed[0]) if parsed else None
+        return super().get_one(id)
+
+    # --- audit: every create/update/delete through a panel form, in the same commit ---
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            db.session.flush()  # assigns the id the audit row refers to
+        old, new = _column_changes(model, is_created)
+        self._audit("create" if is_created else "update", model, audit.diff(old, new))
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        old = {attr.key: getattr(model, attr.key) for attr in sa.inspect(model).mapper.column_attrs}
+        self._audit("delete", model, audit.diff(old, {}))
+
+    def _audit(self, action: str, model, changes: dict) -> None:
+        if action == "update" and not changes:
+            return
+        audit.record(
+            db.session,
+            action=action,
+            object_type=model.__tablename__,
+            object_id=self.get_pk_value(model),
+            user=current_user if current_user.is_authenticated else None,
+            changes=changes,
+            remote_addr=request.remote_addr,
+        )
+
     @staticmethod
     def parse_ids(ids) -> list:
         """Row ids arrive as strings; keep the ones that are UUIDs (others cannot be ours)."""
@@ -109,6 +148,29 @@ class SecuredModelView(PermissionMixin, ModelView):
             except ValueError:
                 continue
         return out
+
+
+def _column_changes(model, is_created: bool) -> tuple[dict, dict]:
+    """(old, new) values of the columns and many-to-one links this flush will change."""
+    state = sa.inspect(model)
+    old, new = {}, {}
+    for attr in state.mapper.attrs:
+        if isinstance(attr, sa.orm.RelationshipProperty) and attr.uselist:
+            continue
+        history = state.attrs[attr.key].history
+        if is_created:
+            value = getattr(model, attr.key)
+            if value is not None:
+                new[attr.key] = _plain(value)
+        elif history.added or history.deleted:
+            old[attr.key] = _plain(history.deleted[0]) if history.deleted else None
+            new[attr.key] = _plain(history.added[0]) if history.added else None
+    return old, new
+
+
+def _plain(value):
+    """Related rows are recorded by their display name."""
+    return str(value) if hasattr(value, "__table__") else value
 
 
 class PanelIndexView(AdminIndexView):

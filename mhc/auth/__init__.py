@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
-from flask_principal import Identity, Permission, RoleNeed, UserNeed, identity_loaded
+from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, identity_loaded
 from sqlalchemy.orm import selectinload
 
 from mhc.extensions import csrf, db, login_manager, principal
 from mhc.models import SystemRole, SystemUser
+
+# A granted permission, kept apart from role names so a role called "view_users" grants nothing.
+PermissionNeed = partial(Need, "permission")
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
@@ -18,8 +22,10 @@ PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
 
 def init_auth(app: Flask) -> None:
     """Bind Flask-Login, Flask-Principal and CSRF; require login on every non-public endpoint."""
+    from mhc.auth import passwords
     from mhc.auth.views import bp
 
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -57,7 +63,7 @@ def _load_needs(sender, identity: Identity) -> None:
     if user.role:
         identity.provides.add(RoleNeed(user.role.name))
     for name in user.permission_names:
-        identity.provides.add(RoleNeed(name))
+        identity.provides.add(PermissionNeed(name))
 
 
 def _require_login():
@@ -74,12 +80,12 @@ def can(name: str) -> bool:
     """True when the current identity holds the named permission."""
     if not current_user.is_authenticated:
         return False
-    return Permission(RoleNeed(name)).can()
+    return Permission(PermissionNeed(name)).can()
 
 
 def require(name: str):
     """Flask-Principal permission for one named permission (use as decorator or .require())."""
-    return Permission(RoleNeed(name))
+    return Permission(PermissionNeed(name))
 
 
 def current_user_id():

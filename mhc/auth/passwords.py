@@ -8,6 +8,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
+def configure(time_cost: int, memory_kib: int) -> None:
+    """Set the argon2id cost for new hashes (existing hashes carry their own parameters)."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost) == (time_cost, memory_kib):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    _DUMMY_HASH = _hasher.hash("not-a-password")
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
     return _hasher.hash(password)

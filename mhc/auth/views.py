@@ -28,6 +28,8 @@ def safe_next(target: str | None) -> str | None:
     """Return target only if it is a same-site relative path; else None."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil.example"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
@@ -51,7 +53,7 @@ def login():
         )
         if result.user is None:
             flash(result.error, "error")
-            return render_template("auth/login.html", form=form), 429 if "Too many" in result.error else 200
+            return render_template("auth/login.html", form=form), 429 if result.throttled else 200
         login_user(result.user)
         identity_changed.send(current_app._get_current_object(), identity=Identity(result.user.get_id()))
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -27,6 +29,56 @@ def ensure_admin(username, email):
         click.echo(f"Created admin {user.username!r} with the password from MHC_ADMIN_PASSWORD.")
     else:
         click.echo(f"Created admin {user.username!r}; password (shown once): {password}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create-admin")
+@click.argument("username")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def create_admin(username, email, password_stdin):
+    """Create an admin system user (password prompted twice, or read from stdin)."""
+    from mhc.services import accounts
+
+    require_database()
+    try:
+        user = accounts.create_user(db.session, username, email, _read_password(password_stdin), "admin")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created admin {user.username!r}.")
+
+
+@users_cli.command("list")
+def list_users():
+    """List system users: username, email, role, active, last login."""
+    from mhc.services import accounts
+
+    require_database()
+    for user in accounts.list_users(db.session):
+        role = user.role.name if user.role else "-"
+        state = "active" if user.is_active else "inactive"
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_login_at else "never"
+        click.echo(f"{user.username}\t{user.email}\t{role}\t{state}\tlast login: {last}")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role")
+def set_role(username, role):
+    """Give a system user another role (the last active admin cannot be demoted)."""
+    from mhc.services import accounts
+
+    require_database()
+    try:
+        user = accounts.set_role(db.session, username, role)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{user.username} is now {role}.")
 
 
 COMMANDS = [users_cli]

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mhc.auth.passwords import hash_password, verify_password
-from mhc.models import SystemRole, SystemUser, utcnow
+from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
 from mhc.services import audit
 
 
@@ -23,6 +23,7 @@ class LoginResult:
 
     user: SystemUser | None
     error: str | None = None
+    throttled: bool = False
 
 
 def authenticate(
@@ -36,7 +37,7 @@ def authenticate(
             session, action="login_throttled", object_type="system_user", username=login, remote_addr=remote_addr
         )
         session.commit()
-        return LoginResult(None, f"Too many failed logins. Try again in {minutes} minutes.")
+        return LoginResult(None, f"Too many failed logins. Try again in {minutes} minutes.", throttled=True)
     user = session.scalars(
         select(SystemUser).where(
             or_(func.lower(SystemUser.username) == login.lower(), func.lower(SystemUser.email) == login.lower())
@@ -69,12 +70,9 @@ def create_user(
     role = session.scalars(select(SystemRole).where(SystemRole.name == role_name)).first()
     if role is None:
         raise AccountError(f"no such role: {role_name}")
-    username, email = username.strip(), email.strip().lower()
-    clash = session.scalars(
-        select(SystemUser).where(or_(func.lower(SystemUser.username) == username.lower(), SystemUser.email == email))
-    ).first()
-    if clash:
-        raise AccountError(f"a system user with username {username!r} or email {email!r} already exists")
+    username, email = _clean_identity(username, email)
+    _check_password(password)
+    _refuse_clash(session, username, email)
     user = SystemUser(username=username, email=email, password_hash=hash_password(password), role=role, is_active=True)
     session.add(user)
     session.flush()
@@ -105,3 +103,196 @@ def ensure_admin(session: Session, username: str, email: str, password: str | No
     generated = password or generate_password()
     user = create_user(session, username, email, generated, "admin")
     return user, generated
+
+
+# --- editing system users, roles and grants -------------------------------------------------
+
+ADMIN_PERMISSION = "manage_system_users"
+MIN_PASSWORD_LENGTH = 8
+
+
+def _clean_identity(username: str, email: str) -> tuple[str, str]:
+    username, email = (username or "").strip(), (email or "").strip().lower()
+    if not username or not email or "@" not in email:
+        raise AccountError("a username and a valid email are required")
+    return username, email
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _refuse_clash(session: Session, username: str, email: str, exclude_id=None) -> None:
+    query = select(SystemUser.id).where(
+        or_(func.lower(SystemUser.username) == username.lower(), func.lower(SystemUser.email) == email)
+    )
+    if exclude_id is not None:
+        query = query.where(SystemUser.id != exclude_id)
+    if session.scalars(query).first() is not None:
+        raise AccountError(f"a system user with username {username!r} or email {email!r} already exists")
+
+
+def _role(session: Session, role_name: str) -> SystemRole:
+    role = session.scalars(select(SystemRole).where(SystemRole.name == role_name)).first()
+    if role is None:
+        raise AccountError(f"no such role: {role_name}")
+    return role
+
+
+def _snapshot(user: SystemUser) -> dict:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "role": user.role.name if user.role else None,
+        "is_active": user.is_active,
+        "password_hash": user.password_hash,
+    }
+
+
+def admin_user_ids(session: Session) -> set:
+    """Ids of active system users whose role grants manage_system_users (the panel's admins)."""
+    query = (
+        select(SystemUser.id)
+        .join(SystemRole, SystemUser.role_id == SystemRole.id)
+        .join(SystemRole.permissions)
+        .where(SystemUser.is_active.is_(True), SystemPermission.name == ADMIN_PERMISSION)
+    )
+    return set(session.scalars(query))
+
+
+class _AdminGuard:
+    """Remembers whether the actor is an admin before a change; refuses a result without admins."""
+
+    def __init__(self, session: Session, actor):
+        self.session, self.actor_id = session, getattr(actor, "id", None)
+        self.actor_was_admin = self.actor_id is not None and self.actor_id in admin_user_ids(session)
+
+    def commit(self) -> None:
+        """Flush, refuse no active admin left or the actor stripped of admin rights, else commit."""
+        self.session.flush()
+        admins = admin_user_ids(self.session)
+        if not admins:
+            self.session.rollback()
+            raise AccountError("Refused: this would leave no active admin (someone must keep manage_system_users).")
+        if self.actor_was_admin and self.actor_id not in admins:
+            self.session.rollback()
+            raise AccountError("Refused: you cannot remove your own admin rights.")
+        self.session.commit()
+
+
+def _load(session: Session, user_id) -> SystemUser:
+    user = session.get(SystemUser, user_id)
+    if user is None:
+        raise AccountError("no such system user")
+    return user
+
+
+def update_user(
+    session: Session,
+    user_id,
+    *,
+    actor=None,
+    username: str | None = None,
+    email: str | None = None,
+    role_name: str | None = None,
+    is_active: bool | None = None,
+    new_password: str | None = None,
+) -> SystemUser:
+    """Change the given fields of one system user (None = keep); audit the diff and commit once."""
+    user = _load(session, user_id)
+    guard = _AdminGuard(session, actor)
+    before = _snapshot(user)
+    if username is not None or email is not None:
+        name, mail = _clean_identity(username or user.username, email or user.email)
+        _refuse_clash(session, name, mail, exclude_id=user.id)
+        user.username, user.email = name, mail
+    if role_name is not None:
+        user.role = _role(session, role_name)
+    if is_active is not None:
+        user.is_active = bool(is_active)
+    if new_password:
+        _check_password(new_password)
+        user.password_hash = hash_password(new_password)
+    changes = audit.diff(before, _snapshot(user))
+    if changes:
+        audit.record(
+            session, action="update", object_type="system_user", object_id=user.id, user=actor, changes=changes
+        )
+    guard.commit()
+    return user
+
+
+def set_role(session: Session, username: str, role_name: str, *, actor=None) -> SystemUser:
+    """Give the named system user another role (by username or email)."""
+    user = session.scalars(
+        select(SystemUser).where(
+            or_(func.lower(SystemUser.username) == username.lower(), func.lower(SystemUser.email) == username.lower())
+        )
+    ).first()
+    if user is None:
+        raise AccountError(f"no such system user: {username}")
+    return update_user(session, user.id, actor=actor, role_name=role_name)
+
+
+def set_active(session: Session, user_ids, active: bool, *, actor=None) -> int:
+    """Activate or deactivate several system users; audit each change; commit once. Returns how many changed."""
+    guard = _AdminGuard(session, actor)
+    users = session.scalars(select(SystemUser).where(SystemUser.id.in_(list(user_ids)))).all()
+    changed = [u for u in users if u.is_active != active]
+    for user in changed:
+        user.is_active = active
+        audit.record(
+            session,
+            action="activate" if active else "deactivate",
+            object_type="system_user",
+            object_id=user.id,
+            user=actor,
+            changes={"is_active": [not active, active]},
+        )
+    guard.commit()
+    return len(changed)
+
+
+def deactivate(session: Session, user_ids, *, actor=None) -> int:
+    """Deactivate system users (the last active admin is refused)."""
+    return set_active(session, user_ids, False, actor=actor)
+
+
+def grants(session: Session) -> dict[str, set[str]]:
+    """Role name -> the permission names it holds."""
+    roles = session.scalars(select(SystemRole).order_by(SystemRole.name)).all()
+    return {role.name: {p.name for p in role.permissions} for role in roles}
+
+
+def set_grants(session: Session, wanted: dict[str, set[str]], *, actor=None) -> int:
+    """Make each listed role hold exactly the given permissions; audit per role; commit once."""
+    guard = _AdminGuard(session, actor)
+    roles = {r.name: r for r in session.scalars(select(SystemRole).where(SystemRole.name.in_(list(wanted))))}
+    by_name = {p.name: p for p in session.scalars(select(SystemPermission))}
+    unknown = sorted(set(wanted) - set(roles)) + sorted({n for names in wanted.values() for n in names} - set(by_name))
+    if unknown:
+        raise AccountError(f"unknown roles or permissions: {', '.join(unknown)}")
+    changed = 0
+    for name, role in sorted(roles.items()):
+        before = sorted(p.name for p in role.permissions)
+        after = sorted(wanted[name])
+        if before == after:
+            continue
+        role.permissions = [by_name[n] for n in after]
+        changed += 1
+        audit.record(
+            session,
+            action="set_grants",
+            object_type="system_role",
+            object_id=role.id,
+            user=actor,
+            changes={"permissions": [before, after]},
+        )
+    guard.commit()
+    return changed
+
+
+def list_users(session: Session) -> list[SystemUser]:
+    """All system users by username, roles loaded."""
+    return list(session.scalars(select(SystemUser).order_by(SystemUser.username)))

@@ -1,0 +1,202 @@
+"""Admin section: system users, the roles x permissions grid, and the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from mhc.admin.base import SecuredBaseView, SecuredModelView, SecureForm
+from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.models import AuditLog, SystemPermission, SystemRole, SystemUser
+from mhc.services import accounts
+
+CATEGORY = "Admin"
+
+
+def _role_choices():
+    return db.session.query(SystemRole).order_by(SystemRole.name)
+
+
+class SystemUserView(SecuredModelView):
+    """People who log into the panel; the password is write-only and the hash never leaves the database."""
+
+    permission = edit_permission = perms.MANAGE_SYSTEM_USERS
+    action_permissions = {"deactivate": perms.MANAGE_SYSTEM_USERS, "activate": perms.MANAGE_SYSTEM_USERS}
+    allow_create = allow_edit = True
+    export_types: list = []
+    column_list = ["username", "email", "role", "is_active", "last_login_at", "created_at"]
+    column_labels = {"is_active": "Active", "last_login_at": "Last login"}
+    column_searchable_list = ["username", "email"]
+    column_filters = ["role.name", "is_active"]
+    column_default_sort = "username"
+    form_columns = ["username", "email", "role", "is_active", "new_password"]
+    form_args = {"role": {"query_factory": _role_choices, "validators": [DataRequired()], "allow_blank": False}}
+    form_extra_fields = {
+        "new_password": PasswordField(
+            "New password", validators=[Optional(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=1024)]
+        )
+    }
+    form_overrides = {"username": StringField, "email": StringField, "is_active": BooleanField}
+    form_widget_args = {"new_password": {"autocomplete": "new-password"}}
+
+    def scaffold_form(self):
+        form = super().scaffold_form()
+        form.username.kwargs["validators"] = [DataRequired(), Length(max=150)]
+        form.role.kwargs["allow_blank"] = False
+        form.email.kwargs["validators"] = [
+            DataRequired(),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter an email address."),
+            Length(max=254),
+        ]
+        return form
+
+    def create_model(self, form):
+        if not form.new_password.data:
+            flash("A new user needs a password.", "error")
+            return False
+        return self._call(
+            accounts.create_user,
+            db.session,
+            form.username.data,
+            form.email.data,
+            form.new_password.data,
+            form.role.data.name,
+            actor=current_user,
+        )
+
+    def update_model(self, form, model):
+        fields = {"username": form.username.data, "email": form.email.data, "role_name": form.role.data.name}
+        fields.update(is_active=form.is_active.data, new_password=form.new_password.data or None)
+        return bool(self._call(accounts.update_user, db.session, model.id, actor=current_user, **fields))
+
+    def _call(self, service, *args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+
+    @action("deactivate", "Deactivate", "Deactivate the selected system users?")
+    def action_deactivate(self, ids):
+        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), False, actor=current_user)
+        if count is not False:
+            flash(f"Deactivated {count} system user(s).", "success")
+
+    @action("activate", "Activate", "Activate the selected system users?")
+    def action_activate(self, ids):
+        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), True, actor=current_user)
+        if count is not False:
+            flash(f"Activated {count} system user(s).", "success")
+
+
+class RoleGrantsView(SecuredBaseView):
+    """A checkbox grid of roles x permissions; saving sets every role's grants at once."""
+
+    permission = edit_permission = perms.MANAGE_SYSTEM_USERS
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        form = SecureForm()
+        if request.method == "POST":
+            if form.validate_on_submit() and request.form.get("grid") == "1":
+                self._save(_posted_grants())
+            else:
+                flash("The form was incomplete; nothing changed.", "error")
+            return redirect(url_for(".index"))
+        roles = db.session.query(SystemRole).order_by(SystemRole.name).all()
+        permissions = db.session.query(SystemPermission).order_by(SystemPermission.name).all()
+        return self.render(
+            "admin/system/roles.html",
+            form=form,
+            roles=roles,
+            permissions=permissions,
+            grants=accounts.grants(db.session),
+        )
+
+    def _save(self, wanted: dict[str, set[str]]) -> None:
+        try:
+            changed = accounts.set_grants(db.session, wanted, actor=current_user)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return
+        flash(f"Saved; {changed} role(s) changed.", "success")
+
+
+def _posted_grants() -> dict[str, set[str]]:
+    """{role: {permission}} from the grid: every listed role, and the boxes ticked as "role:permission"."""
+    wanted: dict[str, set[str]] = {name: set() for name in request.form.getlist("role")}
+    for pair in request.form.getlist("grant"):
+        role, _, permission = pair.partition(":")
+        if role in wanted:
+            wanted[role].add(permission)
+    return wanted
+
+
+class FilterAtAfter(DateTimeGreaterFilter):
+    """When after a UTC date-time (the form gives naive times; they are UTC)."""
+
+    def clean(self, value):
+        return super().clean(value).replace(tzinfo=UTC)
+
+
+class FilterAtBefore(DateTimeSmallerFilter):
+    """When before a UTC date-time."""
+
+    def clean(self, value):
+        return super().clean(value).replace(tzinfo=UTC)
+
+
+class FilterAtBetween(DateTimeBetweenFilter):
+    """When between two UTC date-times."""
+
+    def clean(self, value):
+        return [v.replace(tzinfo=UTC) for v in super().clean(value)]
+
+
+def _format_diff(view, context, model, name):
+    if not model.diff:
+        return ""
+    return Markup("<code class='small'>{}</code>").format(json.dumps(model.diff, sort_keys=True))
+
+
+class AuditLogView(SecuredModelView):
+    """Who changed what, when; read-only."""
+
+    permission = perms.VIEW_AUDIT_LOG
+    edit_permission = None
+    export_permission = perms.VIEW_AUDIT_LOG
+    export_types = ["csv"]
+    can_view_details = True
+    column_list = ["at", "username", "action", "object_type", "object_id", "remote_addr", "diff"]
+    column_labels = {"at": "When", "username": "User", "object_type": "Object type", "object_id": "Object id"}
+    column_filters = [
+        "username",
+        "action",
+        "object_type",
+        "object_id",
+        FilterAtAfter(AuditLog.at, "When (UTC)"),
+        FilterAtBefore(AuditLog.at, "When (UTC)"),
+        FilterAtBetween(AuditLog.at, "When (UTC)"),
+    ]
+    column_searchable_list = ["username", "object_id"]
+    column_default_sort = ("at", True)
+    column_formatters = {"diff": _format_diff}
+    column_formatters_export = {"diff": lambda v, c, m, n: json.dumps(m.diff, sort_keys=True) if m.diff else ""}
+
+
+def register(admin) -> None:
+    """Add the Admin nav entries."""
+    admin.add_view(SystemUserView(SystemUser, db, name="System Users", endpoint="system_users", category=CATEGORY))
+    admin.add_view(RoleGrantsView(name="Roles & Permissions", endpoint="system_roles", category=CATEGORY))
+    admin.add_view(AuditLogView(AuditLog, db, name="Audit Log", endpoint="audit_log", category=CATEGORY))
