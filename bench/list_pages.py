@@ -1,0 +1,260 @@
+"""Bench: the Users list pages at L scale (demo data: 200,000 persons, ~5,000,000 affiliate snapshots).
+
+Side by side in one run, for each page: the page's real queries (captured from a real request to the view,
+then re-executed) against the seed's approach (a view computing Age, Followers, Image, Events and
+Snapshots with correlated subqueries per row, plus Flask-Admin's count over it) for the same page.
+Then whole HTTP requests (logged in, werkzeug on loopback) for the Directory, Following and Unfollowed.
+Prints median milliseconds and the ratios.
+
+    python bench/list_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    python bench/list_pages.py --database-url ... --reuse mhc_bench_lists   # keep/reuse the loaded database
+
+PostgreSQL only (the seed-view comparison and the trigram index are PostgreSQL features).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config import TestConfig  # noqa: E402
+from mhc import create_app  # noqa: E402
+from mhc.extensions import db  # noqa: E402
+
+PERSONS = 200_000
+PAGE = 50
+RUNS_OURS = 21
+RUNS_SEED = 5
+RUNS_HTTP = 21
+PASSWORD = "bench password 123"  # noqa: S105
+
+# The seed's v_person_current_state, as the issue describes it: current state by correlated subqueries.
+SEED_VIEW = """
+SELECT p.id, p.username, p.role, p.last_seen_at, p.rank,
+  COALESCE((SELECT s.age FROM affiliate_api_snapshots s WHERE s.person_id = p.id
+            ORDER BY s.observed_at DESC LIMIT 1), pr.age) AS age,
+  (SELECT s.num_followers FROM affiliate_api_snapshots s WHERE s.person_id = p.id
+   ORDER BY s.observed_at DESC LIMIT 1) AS num_followers,
+  (SELECT s.image_url FROM affiliate_api_snapshots s WHERE s.person_id = p.id
+   ORDER BY s.observed_at DESC LIMIT 1) AS image_url,
+  (SELECT count(*) FROM interactions i WHERE i.person_id = p.id) AS events,
+  (SELECT count(*) FROM affiliate_api_snapshots s WHERE s.person_id = p.id) AS snapshots,
+  pr.tags, pr.following, pr.follower, pr.following_since, pr.follower_since, pr.unfollower_at
+FROM persons p LEFT JOIN profiles pr ON pr.person_id = p.id
+"""
+
+# (label, our URL, seed WHERE, seed ORDER BY, seed OFFSET)
+CASES = [
+    ("Directory all, p1", "/users/directory/", "", "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Directory models, p1", "/users/directory/?flt0_show_is=models", "role IN ('MODEL','BOTH')",
+     "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Directory viewers, p1", "/users/directory/?flt0_show_is=viewers", "role IN ('VIEWER','BOTH')",
+     "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Directory all, p200", "/users/directory/?page=199", "", "last_seen_at DESC NULLS LAST, id DESC", 199 * PAGE),
+    ("Sort username", "/users/directory/?sort=0", "", "username, id", 0),
+    ("Sort age", "/users/directory/?sort=2", "", "age NULLS LAST, id", 0),
+    ("Sort age desc", "/users/directory/?sort=2&desc=1", "", "age DESC NULLS LAST, id DESC", 0),
+    ("Sort followers desc", "/users/directory/?sort=6&desc=1", "", "num_followers DESC NULLS LAST, id DESC", 0),
+    ("Sort rank", "/users/directory/?sort=7", "", "rank NULLS LAST, id", 0),
+    ("Sort last seen asc", "/users/directory/?sort=10", "", "last_seen_at NULLS LAST, id", 0),
+    ("Age 20-30 + count", "/users/directory/?flt0_age_between=20-30", "age BETWEEN 20 AND 30",
+     "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Tag feet + count", "/users/directory/?flt0_tag_is=feet", "tags @> '[\"feet\"]'",
+     "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Search 'ang' + count", "/users/directory/?search=ang", "username ILIKE '%%ang%%'",
+     "last_seen_at DESC NULLS LAST, id DESC", 0),
+    ("Following", "/users/following/", "following", "following_since DESC NULLS LAST, id DESC", 0),
+    ("Followers", "/users/followers/", "follower", "follower_since DESC NULLS LAST, id DESC", 0),
+    ("Unfollowed + insights", "/users/unfollowed/", "unfollower_at IS NOT NULL",
+     "unfollower_at DESC NULLS LAST, id DESC", 0),
+]  # fmt: skip
+HTTP_PAGES = [
+    ("Directory", "/users/directory/"),
+    ("Following", "/users/following/"),
+    ("Unfollowed", "/users/unfollowed/"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="PostgreSQL server URL")
+    parser.add_argument("--persons", type=int, default=PERSONS)
+    parser.add_argument("--reuse", default=None, help="database name to keep (created and loaded if missing)")
+    args = parser.parse_args()
+    name = args.reuse or f"mhc_bench_lists_{int(time.time())}"
+    url = _ensure_database(args.database_url, name)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app(TestConfig(url, Path(tmp)))
+            with app.app_context():
+                _prepare(app, args.persons)
+                sizes = _sizes()
+                rows = [_measure_case(app, *case) for case in CASES]
+                http = _measure_http(app)
+                db.engine.dispose()
+        _report(args.persons, sizes, rows, http)
+    finally:
+        if not args.reuse:
+            _drop_database(args.database_url, name)
+
+
+def _ensure_database(server: str, name: str) -> str:
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server: str, name: str) -> None:
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _prepare(app, persons: int) -> None:
+    """Migrate, load demo data once (L scale), VACUUM ANALYZE, and make the bench admin."""
+    from flask_migrate import upgrade
+
+    from mhc.services import accounts, demo
+
+    upgrade()
+    if demo.is_empty(db.session):
+        started = time.perf_counter()
+        demo.load(db.session, n_persons=persons, seed=7, owner="hudson", progress=lambda m: print("  " + m, flush=True))
+        print(f"loaded demo data in {time.perf_counter() - started:.0f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    if not db.session.scalar(sa.text("SELECT 1 FROM system_users WHERE username = 'bench_admin'")):
+        accounts.create_user(db.session, "bench_admin", "bench@example.test", PASSWORD, "admin")
+
+
+def _sizes() -> dict[str, int]:
+    q = {
+        "persons": "SELECT count(*) FROM persons",
+        "affiliate snapshots": "SELECT count(*) FROM affiliate_api_snapshots",
+        "interactions": "SELECT count(*) FROM interactions",
+        "following": "SELECT count(*) FROM profiles WHERE following",
+        "followers": "SELECT count(*) FROM profiles WHERE follower",
+        "unfollowed": "SELECT count(*) FROM profiles WHERE unfollower_at IS NOT NULL",
+    }
+    return {k: db.session.scalar(sa.text(v)) for k, v in q.items()}
+
+
+_CLIENTS: dict = {}
+
+
+def _logged_in_client(app):
+    """One logged-in test client for the run (logging in again would hit the login rate limit)."""
+    from tests.conftest import csrf_token_from
+
+    if app in _CLIENTS:
+        return _CLIENTS[app]
+    client = _CLIENTS[app] = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"login": "bench_admin", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def _capture(app, url: str) -> list[tuple[str, object]]:
+    """The SQL statements (with parameters) one real request to `url` runs, minus login/identity loading."""
+    client = _logged_in_client(app)
+    client.get(url)  # warm-up: templates, identity
+    captured = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, (url, response.status_code)
+    return [(s, p) for s, p in captured if "system_" not in s.split("WHERE")[0]]
+
+
+def _time_statements(statements, runs: int) -> float:
+    """Median milliseconds to run all the statements once, in order, on one connection."""
+    samples = []
+    with db.engine.connect() as conn:
+        for _ in range(runs):
+            started = time.perf_counter()
+            for statement, params in statements:
+                conn.exec_driver_sql(statement, params).fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+            conn.rollback()
+    return statistics.median(samples)
+
+
+def _measure_case(app, label, url, where, order, offset):
+    ours = _capture(app, url)
+    ours_ms = _time_statements(ours, RUNS_OURS)
+    where_sql = f"WHERE {where}" if where else ""
+    seed = [
+        (f"SELECT * FROM ({SEED_VIEW}) v {where_sql} ORDER BY {order} LIMIT {PAGE} OFFSET {offset}", {}),
+        (f"SELECT count(*) FROM ({SEED_VIEW}) v {where_sql}", {}),
+    ]
+    seed_ms = _time_statements(seed, RUNS_SEED)
+    print(f"  {label}: ours {ours_ms:.1f} ms ({len(ours)} queries), seed {seed_ms:.0f} ms", flush=True)
+    return label, ours_ms, len(ours), seed_ms
+
+
+def _measure_http(app) -> list[tuple[str, float]]:
+    """Median ms of whole logged-in requests over loopback."""
+    import requests
+    from werkzeug.serving import make_server
+
+    from tests.conftest import csrf_token_from
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        session = requests.Session()
+        token = csrf_token_from(session.get(f"{base}/login").text)
+        session.post(f"{base}/login", data={"login": "bench_admin", "password": PASSWORD, "csrf_token": token})
+        out = []
+        for label, path in HTTP_PAGES:
+            session.get(base + path)
+            samples = []
+            for _ in range(RUNS_HTTP):
+                started = time.perf_counter()
+                response = session.get(base + path)
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200 and "model-list" in response.text
+            out.append((label, statistics.median(samples)))
+        return out
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _report(persons, sizes, rows, http) -> None:
+    print("\nUsers list pages on PostgreSQL, demo data: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+    print(f"{'page':<26} {'ours ms':>8} {'queries':>8} {'seed ms':>9} {'ratio':>8}")
+    for label, ours, n, seed in rows:
+        print(f"{label:<26} {ours:>8.1f} {n:>8} {seed:>9.0f} {seed / ours:>7.0f}x")
+    p1 = next(r[1] for r in rows if r[0] == "Directory all, p1")
+    p200 = next(r[1] for r in rows if r[0] == "Directory all, p200")
+    print(f"page 200 / page 1: {p200 / p1:.2f}")
+    print("\nwhole HTTP request (logged in, loopback), median ms:")
+    for label, ms in http:
+        print(f"  {label:<12} {ms:>7.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Custom Flask-Admin filters for the Users lists; the conditions themselves live in services.directory."""
+
+from __future__ import annotations
+
+import re
+
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+
+from mhc.models import Person, Profile
+from mhc.services import directory
+
+AGE_RANGE_RE = re.compile(r"^\s*(\d{1,3})?\s*-\s*(\d{1,3})?\s*$|^\s*(\d{1,3})\s*$")
+WINDOWS = {"7": 7, "30": 30, "90": 90}
+
+
+class FilterRole(BaseSQLAFilter):
+    """All | Models | Viewers toggle (BOTH counts as both); no filter means All."""
+
+    def __init__(self, name: str = "Show"):
+        super().__init__(Person.role, name, options=(("models", "Models"), ("viewers", "Viewers")))
+
+    def validate(self, value) -> bool:
+        return value in ("models", "viewers")
+
+    def apply(self, query, value, alias=None):
+        return query.filter(directory.role_condition(value))
+
+    def operation(self):
+        return "is"
+
+
+class FilterAgeRange(BaseSQLAFilter):
+    """Age between two bounds: "20-30", "25-" (at least), "-30" (at most) or "25" (exactly)."""
+
+    def __init__(self, name: str = "Age"):
+        super().__init__(Person.age, name)
+
+    def clean(self, value):
+        match = AGE_RANGE_RE.match(value or "")
+        if not match or not any(match.groups()):
+            raise ValueError(f"not an age range: {value!r}")
+        if match.group(3):
+            return int(match.group(3)), int(match.group(3))
+        low, high = (int(g) if g else None for g in match.groups()[:2])
+        return low, high
+
+    def apply(self, query, value, alias=None):
+        low, high = value
+        return query.filter(directory.age_range_condition(low, high))
+
+    def operation(self):
+        return "between"
+
+
+class FilterTag(BaseSQLAFilter):
+    """The profile carries this tag."""
+
+    def __init__(self, name: str = "Tag"):
+        super().__init__(Profile.tags, name)
+
+    def clean(self, value):
+        tag = (value or "").strip().lstrip("#").lower()
+        if not tag or len(tag) > 64:
+            raise ValueError("empty tag")
+        return tag
+
+    def apply(self, query, value, alias=None):
+        dialect = query.session.get_bind().dialect.name
+        return query.filter(directory.tag_condition(dialect, value))
+
+    def operation(self):
+        return "is"
+
+
+class FilterUnfollowedWithin(BaseSQLAFilter):
+    """Unfollowed within the last 7, 30 or 90 days; no filter means any time."""
+
+    def __init__(self, name: str = "Window"):
+        super().__init__(Profile.unfollower_at, name, options=(("7", "7d"), ("30", "30d"), ("90", "90d")))
+
+    def validate(self, value) -> bool:
+        return value in WINDOWS
+
+    def clean(self, value):
+        return WINDOWS[value]
+
+    def apply(self, query, value, alias=None):
+        return query.filter(directory.unfollowed_within_condition(value))
+
+    def operation(self):
+        return "last"

@@ -1,0 +1,201 @@
+/* Users pages: batch actions with "all N matching", live Priority statuses, job progress, autocomplete.
+ * Everything scraped is inserted with textContent, never innerHTML. */
+(function () {
+  "use strict";
+
+  var selectAll = false;
+
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  function banner() { return document.querySelector(".select-all-banner"); }
+
+  function updateBanner() {
+    var b = banner();
+    if (!b) { return; }
+    var boxes = $all("input.action-checkbox");
+    var checked = boxes.filter(function (x) { return x.checked; }).length;
+    var link = b.querySelector(".select-all-link");
+    var total = Number(link.getAttribute("data-count") || 0);
+    var text = b.querySelector(".page-selected-text");
+    if (boxes.length && checked === boxes.length && total > boxes.length) {
+      b.classList.remove("d-none");
+      if (selectAll) {
+        text.textContent = "All " + link.getAttribute("data-label") + " matching this filter are selected. ";
+        link.textContent = "Clear selection";
+      } else {
+        text.textContent = "All " + boxes.length + " on this page are selected. ";
+        link.textContent = "Select all " + link.getAttribute("data-label") + " matching this filter";
+      }
+    } else {
+      selectAll = false;
+      b.classList.add("d-none");
+    }
+  }
+
+  function execute(name) {
+    var form = document.getElementById("action_form");
+    if (!form) { return false; }
+    var checked = $all("input.action-checkbox:checked");
+    if (!selectAll && checked.length === 0) {
+      window.alert("Please select at least one person.");
+      return false;
+    }
+    form.querySelector("input[name=action]").value = name;
+    form.querySelector("input[name=select_all]").value = selectAll ? "1" : "0";
+    $all("input[name=rowid]", form).forEach(function (x) { form.removeChild(x); });
+    if (!selectAll) {
+      checked.forEach(function (box) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = "rowid"; input.value = box.value;
+        form.appendChild(input);
+      });
+    }
+    form.submit();
+    return false;
+  }
+
+  window.modelActions = { execute: execute };
+
+  function initSelection() {
+    $all("input.action-rowtoggle").forEach(function (toggle) {
+      toggle.addEventListener("change", function () {
+        $all("input.action-checkbox").forEach(function (x) { x.checked = toggle.checked; });
+        selectAll = false;
+        updateBanner();
+      });
+    });
+    $all("input.action-checkbox").forEach(function (box) {
+      box.addEventListener("change", function () { selectAll = false; updateBanner(); });
+    });
+    var b = banner();
+    if (b) {
+      b.querySelector(".select-all-link").addEventListener("click", function () {
+        selectAll = !selectAll;
+        if (!selectAll) { $all("input.action-checkbox, input.action-rowtoggle").forEach(function (x) { x.checked = false; }); }
+        updateBanner();
+      });
+    }
+  }
+
+  var LABELS = { queued: "Queued", processing: "Processing", complete: "Complete", failed: "Failed" };
+  var ACTIVE = { queued: true, processing: true };
+
+  function renderPriority(cell, info) {
+    while (cell.firstChild) { cell.removeChild(cell.firstChild); }
+    cell.setAttribute("data-status", info.status);
+    var badge = document.createElement("span");
+    badge.className = "badge badge-p" + info.priority;
+    badge.textContent = "P" + info.priority;
+    var status = document.createElement("span");
+    status.className = "lookup-status status-" + info.status;
+    status.textContent = LABELS[info.status] || info.status;
+    cell.appendChild(badge);
+    cell.appendChild(document.createTextNode(" "));
+    cell.appendChild(status);
+    if (info.reason) {
+      var reason = document.createElement("span");
+      reason.className = "lookup-reason small text-muted";
+      reason.textContent = " " + info.reason;
+      cell.appendChild(reason);
+    }
+  }
+
+  function pollPriorities() {
+    var page = document.querySelector(".users-page[data-priority-url]");
+    if (!page) { return; }
+    var cells = $all(".priority-cell[data-status]").filter(function (c) { return ACTIVE[c.getAttribute("data-status")]; });
+    if (!cells.length) { return; }
+    var ids = cells.map(function (c) { return c.getAttribute("data-person-id"); });
+    fetch(page.getAttribute("data-priority-url") + "?ids=" + encodeURIComponent(ids.join(",")),
+          { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (data) {
+        cells.forEach(function (cell) {
+          var info = data[cell.getAttribute("data-person-id")];
+          if (info) { renderPriority(cell, info); }
+        });
+      })
+      .catch(function () { /* try again on the next tick */ })
+      .then(function () { window.setTimeout(pollPriorities, 3000); });
+  }
+
+  function pollJob(box) {
+    var url = box.getAttribute("data-job-url");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (run) {
+        var bar = box.querySelector(".progress-bar");
+        bar.style.width = (run.progress || 0) + "%";
+        var detail = run.progress_text || run.text;
+        var text = run.status + (detail ? ": " + detail : "") + (run.error ? " — " + run.error : "");
+        box.querySelector(".job-text").textContent = text;
+        box.setAttribute("data-status", run.status);
+        if (run.status === "queued" || run.status === "running") {
+          window.setTimeout(function () { pollJob(box); }, 1500);
+        } else if (run.status === "finished" && box.getAttribute("data-reload")) {
+          window.setTimeout(function () { window.location.reload(); }, 500);
+        }
+      })
+      .catch(function (err) { box.querySelector(".job-text").textContent = "progress unavailable (" + err.message + ")"; });
+  }
+
+  function initSync() {
+    $all("form.sync-form").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var box = document.querySelector(".sync-progress");
+        var button = form.querySelector("button");
+        button.disabled = true;
+        fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                             headers: { Accept: "application/json" } })
+          .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+          .then(function (res) {
+            box.classList.remove("d-none");
+            if (!res.ok) {
+              box.querySelector(".job-text").textContent = "Not started: " + (res.body.error || "error");
+              button.disabled = false;
+              return;
+            }
+            box.setAttribute("data-job-url", res.body.progress_url);
+            box.querySelector(".job-text").textContent = "queued";
+            pollJob(box);
+          })
+          .catch(function (err) {
+            box.classList.remove("d-none");
+            box.querySelector(".job-text").textContent = "Not started: " + err.message;
+            button.disabled = false;
+          });
+      });
+    });
+  }
+
+  function initAutocomplete() {
+    $all("input[data-autocomplete-url]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("list"));
+      var timer = null;
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        var term = input.value.trim();
+        if (!term || !list) { return; }
+        timer = window.setTimeout(function () {
+          fetch(input.getAttribute("data-autocomplete-url") + "?q=" + encodeURIComponent(term),
+                { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (names) {
+              while (list.firstChild) { list.removeChild(list.firstChild); }
+              names.forEach(function (n) { var o = document.createElement("option"); o.value = n; list.appendChild(o); });
+            });
+        }, 150);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initSelection();
+    updateBanner();
+    window.setTimeout(pollPriorities, 3000);
+    $all(".job-progress[data-job-url]").forEach(pollJob);
+    initAutocomplete();
+    initSync();
+  });
+})();

@@ -1,0 +1,136 @@
+"""In Chromium: Users tabs and toggles, search → Add to Queue → live status, batch Add to P1, Profile page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mhc.extensions import db
+from mhc.models import AffiliateSnapshot, FollowEvent, Person
+from mhc.services import priorities
+from tests.e2e.conftest import log_in
+from tests.users.conftest import NOW, add_person
+
+pytestmark = pytest.mark.e2e
+
+
+def _usernames(page) -> list[str]:
+    return [t.strip() for t in page.locator("table.model-list a.username").all_inner_texts()]
+
+
+@pytest.fixture
+def people(app):
+    out = {
+        "alice": add_person("alice", "MODEL", age=24, last_seen_at=NOW - timedelta(hours=1),
+                            profile={"tags": ["feet"], "following": True, "following_since": NOW - timedelta(days=9)}),
+        "bob": add_person("bob", "VIEWER", last_seen_at=NOW - timedelta(hours=2),
+                          profile={"follower": True, "follower_since": NOW - timedelta(days=5)}),
+        "carol": add_person("carol", "BOTH", age=31, last_seen_at=NOW - timedelta(hours=3),
+                            profile={"follower": True, "follower_since": NOW - timedelta(days=2)}),
+    }  # fmt: skip
+    return out
+
+
+def test_tabs_and_toggles(live_server, browser_page, make_user, people):
+    user, password = make_user("viewer")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/users/directory/")
+    assert _usernames(page) == ["alice", "bob", "carol"]
+    page.click("[data-testid=toggle-models]")
+    page.wait_for_url("**flt0_show_is=models**")
+    assert _usernames(page) == ["alice", "carol"]
+    assert page.locator("[data-testid=toggle-models] .toggle-count").inner_text() == "2"
+    page.click("[data-testid=toggle-viewers]")
+    page.wait_for_url("**flt0_show_is=viewers**")
+    assert _usernames(page) == ["bob", "carol"]
+    page.click("[data-testid=tab-followers]")
+    page.wait_for_url(f"{live_server}/users/followers/")
+    assert _usernames(page) == ["carol", "bob"]
+    page.click("[data-testid=tab-following]")
+    assert _usernames(page) == ["alice"]
+    page.click("[data-testid=tab-unfollowed]")
+    page.click("[data-testid=window-7d]")
+    page.wait_for_url("**flt0_window_last=7**")
+    assert _usernames(page) == []
+
+
+def test_search_add_to_queue_then_live_status(app, live_server, browser_page, make_user, people, monkeypatch):
+    import mhc.jobs.profile_jobs as profile_jobs
+
+    monkeypatch.setattr(profile_jobs, "enqueue_profile_scrape", lambda ids, started_by=None: None)
+    user, password = make_user("admin")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/users/directory/")
+    page.fill("input[name=search]", "Newbie_9")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=no-results]")
+    page.click("[data-testid=add-to-queue]")
+    page.wait_for_url("**search=%3Dnewbie_9**")
+    assert _usernames(page) == ["newbie_9"]
+    cell = page.locator("table.model-list .priority-cell")
+    assert cell.inner_text().strip() == "P2 Queued"
+    with app.app_context():
+        person = db.session.query(Person).filter_by(username="newbie_9").one()
+        priorities.mark_status(db.session, [person.id], "processing")
+    page.wait_for_function(
+        "document.querySelector('table.model-list .priority-cell').textContent.includes('Processing')"
+    )
+    assert cell.inner_text().strip() == "P2 Processing"
+
+
+def test_select_rows_then_add_to_p1(live_server, browser_page, make_user, people):
+    user, password = make_user("admin")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/users/directory/")
+    for name in ("alice", "carol"):
+        page.locator("table.model-list tr", has=page.locator("a.username", has_text=name)).locator(
+            "input.action-checkbox"
+        ).check()
+    page.click("text=With selected")
+    page.click(".dropdown-menu >> text=Add to P1")
+    page.wait_for_selector(".alert-success")
+    cells = {
+        name: page.locator("table.model-list tr", has=page.locator("a.username", has_text=name))
+        .locator(".priority-cell")
+        .inner_text()
+        .strip()
+        for name in ("alice", "bob", "carol")
+    }
+    assert cells == {"alice": "P1 Queued", "bob": "", "carol": "P1 Queued"}
+
+
+def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_user, people):
+    alice = people["alice"]
+    db.session.add_all(
+        [
+            AffiliateSnapshot(
+                person_id=alice.id, username="alice", observed_at=NOW - timedelta(days=d), num_followers=n
+            )
+            for d, n in ((3, 100), (2, 140), (1, 180))
+        ]
+        + [
+            FollowEvent(
+                person_id=alice.id,
+                direction="following",
+                action="follow",
+                source="manual_import",
+                observed_at=NOW - timedelta(days=9),
+            )
+        ]  # fmt: skip
+    )
+    db.session.commit()
+    user, password = make_user("viewer")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/profile/")
+    page.fill("input[name=q]", "alice")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/profile/alice")
+    assert page.locator("[data-testid=timeline] > li").count() == 4
+    assert page.locator("[data-testid=timeline] > li[data-kind=follow]").count() == 1
+    page.wait_for_selector("[data-testid=followers-chart][data-chart-state=drawn]")
+    assert page.locator("[data-testid=followers-chart] svg circle.mhc-point").count() == 3

@@ -1,0 +1,44 @@
+"""List counts: exact up to the cap; above it PostgreSQL's estimate, labelled approximate."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from mhc.extensions import db
+from mhc.services import directory
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?flt0_show_is=models",
+        "?search=a",
+        "?flt0_tag_is=feet&flt1_age_between=18-50",
+    ],
+)
+def test_counts_above_the_cap_are_labelled_approximate(client, login_as, cast, monkeypatch, query):
+    monkeypatch.setattr(directory, "EXACT_COUNT_CAP", 1)
+    login_as("viewer")
+    soup = BeautifulSoup(client.get(f"/users/directory/{query}").get_data(as_text=True), "html.parser")
+    text = soup.select_one("[data-testid=list-count]").get_text(strip=True)
+    if db.engine.dialect.name == "postgresql":
+        assert text.startswith("≈ ")
+    else:
+        assert text[0].isdigit()
+
+
+def test_unfollowed_window_count_compiles_for_the_estimate(client, login_as, cast, monkeypatch):
+    monkeypatch.setattr(directory, "EXACT_COUNT_CAP", 0)
+    login_as("viewer")
+    soup = BeautifulSoup(client.get("/users/unfollowed/?flt0_window_last=90").get_data(as_text=True), "html.parser")
+    text = soup.select_one("[data-testid=list-count]").get_text(strip=True)
+    assert text.endswith("persons")
+    assert [a.get_text() for a in soup.select("table.model-list a.username")] == ["dave", "erin"]
+
+
+def test_exact_counts_below_the_cap(client, login_as, cast):
+    login_as("viewer")
+    soup = BeautifulSoup(client.get("/users/directory/?search=a").get_data(as_text=True), "html.parser")
+    assert soup.select_one("[data-testid=list-count]").get_text(strip=True) == "4 persons"
