@@ -4,8 +4,8 @@ Set-based: the cycle's rooms go into a temporary table (one COPY / executemany),
 handful of INSERT ... SELECT and UPDATE ... FROM statements apply them, whatever the room count.
 
 Absence from the feed is unknown, never "offline": nothing about a person missing from this cycle
-changes. `persons.rank` is valid only together with `persons.rank_observed_at`: a rank is current
-when it was observed in the latest recorded cycle (see `current_rank_filter`).
+changes, except `persons.rank`, which means "position in the latest cycle" and is emptied for
+persons the latest full cycle did not list (`rank_observed_at` says which cycle a rank came from).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     case,
     func,
     insert,
@@ -167,6 +166,8 @@ def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id, pa
     result.persons_created = _insert_persons(session, observed_at)
     _resolve_person_ids(session)
     _update_persons(session, observed_at, partial)
+    if not partial:
+        _clear_stale_ranks(session, observed_at)
     _insert_profiles(session)
     _update_profiles(session)
     result.snapshots = _insert_snapshots(session, observed_at, run_id)
@@ -200,7 +201,9 @@ def _resolve_person_ids(session: Session) -> None:
 
 
 def _update_persons(session: Session, observed_at: datetime, partial: bool) -> None:
-    profile_age = select(Profile.age).where(Profile.person_id == Person.id).scalar_subquery()
+    profile_age = (
+        select(Profile.age).where(Profile.person_id == Person.id, Profile.age_flagged.is_(False)).scalar_subquery()
+    )
     model_role = case(
         (Person.role.in_((Role.MODEL.value, Role.UNKNOWN.value)), Role.MODEL.value), else_=Role.BOTH.value
     )
@@ -217,6 +220,18 @@ def _update_persons(session: Session, observed_at: datetime, partial: bool) -> N
             image_url=func.coalesce(ROOMS.c.image_url, Person.image_url),
             snapshots_count=Person.snapshots_count + 1,
         )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def _clear_stale_ranks(session: Session, observed_at: datetime) -> None:
+    """Rank means "position in the latest cycle": a rank from an older cycle is unknown now, so it is
+    emptied (nothing else about an absent person changes). Keeps list pages free of a per-row check."""
+    stmt = (
+        update(Person)
+        .where(Person.rank.is_not(None), or_(Person.rank_observed_at.is_(None), Person.rank_observed_at < observed_at))
+        .values(rank=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(stmt)
@@ -291,25 +306,6 @@ def _complete_lookups(session: Session, observed_at: datetime) -> tuple[int, int
         select(func.count()).select_from(PriorityLookup).join(ROOMS, in_cycle).where(PriorityLookup.priority == 2)
     )
     return completed, int(p2 or 0)
-
-
-def latest_cycle_at(session: Session) -> datetime | None:
-    """Time of the newest recorded cycle (an indexed max), or None before the first."""
-    return session.scalar(select(func.max(Person.rank_observed_at)))
-
-
-def current_rank_filter(latest: datetime | None):
-    """SQL condition: the person's rank comes from the latest recorded cycle (else show it empty)."""
-    if latest is None:
-        return literal(False)
-    return and_(Person.rank.is_not(None), Person.rank_observed_at == latest)
-
-
-def current_rank(person: Person, latest: datetime | None) -> int | None:
-    """The person's rank if it is from the latest recorded cycle, else None (offline or unknown)."""
-    if latest is None or person.rank_observed_at is None or person.rank_observed_at != latest:
-        return None
-    return person.rank
 
 
 def tracked_usernames(session: Session) -> dict[str, uuid.UUID]:

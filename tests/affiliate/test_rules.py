@@ -91,18 +91,6 @@ def test_age_precedence(app):
     assert sorted(a for a in snaps if a is not None) == [27, 99]
 
 
-def test_rank_is_current_only_for_latest_cycle(app):
-    record(make_room("juliet"), make_room("kilo"))
-    record(make_room("kilo"), at=T0 + timedelta(minutes=5))
-    latest = affiliate.latest_cycle_at(db.session)
-    current = db.session.scalars(
-        select(Person.username).where(affiliate.current_rank_filter(latest)).order_by(Person.username)
-    )
-    assert list(current) == ["kilo"]
-    assert (person("juliet").rank, affiliate.current_rank(person("juliet"), latest)) == (1, None)
-    assert affiliate.current_rank(person("kilo"), latest) == 1
-
-
 def test_idempotent_profile_and_person_counts(app):
     record(make_room("lima"))
     record(make_room("lima"), at=T0 + timedelta(minutes=5))
@@ -149,3 +137,12 @@ def test_set_priority_is_set_based_and_skips_unknown_ids(app):
     ids = [person("n1").id, person("n2").id, uuid.uuid4()]
     assert priorities.set_priority(db.session, ids, 2) == 2
     assert set(priorities.p2_person_ids(db.session)) == set(ids[:2])
+
+
+def test_rank_of_a_room_missing_from_the_latest_cycle_is_emptied(app):
+    """Rank = position in the latest cycle; absent now means unknown, and nothing else changes."""
+    record(make_room("alpha_one", num_followers=100), make_room("beta_two", num_followers=200))
+    record(make_room("beta_two", num_followers=201), at=T0 + timedelta(minutes=5))
+    alpha, beta = person("alpha_one"), person("beta_two")
+    assert (alpha.rank, beta.rank) == (None, 1)
+    assert (alpha.last_seen_at, alpha.num_followers, alpha.role) == (T0, 100, "MODEL")
