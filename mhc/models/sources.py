@@ -89,5 +89,7 @@ class Interaction(db.Model):
     __table_args__ = (
         Index("ix_interactions_occurred", "occurred_at", "id"),
         Index("ix_interactions_type_occurred", "type", "occurred_at", "id"),
+        # Events page Direct/Private tabs (migration 0007): DMs are rare among private messages.
+        Index("ix_interactions_type_direct_occurred", "type", "is_direct", "occurred_at", "id"),
         Index("ix_interactions_person_occurred", "person_id", "occurred_at"),
     )

@@ -1,4 +1,5 @@
-"""Events API ingestion and the owner dashboard (issue 8): broadcast sessions and segments, Stats API samples.
+"""Events API ingestion and the owner dashboard (issue 8): broadcast sessions and segments, Stats API samples,
+an index for the Events page's Direct/Private tabs.
 
 Revision ID: 0007
 Revises: 0006
@@ -70,9 +71,14 @@ def upgrade():
     )
     with op.batch_alter_table("owner_stats", schema=None) as batch_op:
         batch_op.create_index("ix_owner_stats_observed", ["observed_at"], unique=False)
+    # A plain CREATE INDEX (no table rebuild), so v_person_current_state is untouched on SQLite.
+    op.create_index(
+        "ix_interactions_type_direct_occurred", "interactions", ["type", "is_direct", "occurred_at", "id"], unique=False
+    )
 
 
 def downgrade():
+    op.drop_index("ix_interactions_type_direct_occurred", table_name="interactions")
     with op.batch_alter_table("owner_stats", schema=None) as batch_op:
         batch_op.drop_index("ix_owner_stats_observed")
     op.drop_table("owner_stats")

@@ -1,0 +1,96 @@
+"""Events: the stored Events API feed (tabs, filters, keyset pages, live refresh) and Admin → Events API.
+
+Reading events needs view_users (they are about platform users, like the People pages); pasting
+tokens needs manage_jobs (the listener is a background job).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from mhc.admin.base import SecuredBaseView, SecureForm
+from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.services import events, events_feed
+
+
+def _date(raw: str | None, *, end: bool = False) -> datetime | None:
+    try:
+        day = datetime.strptime((raw or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    # `until` is inclusive of its whole day: the range ends at the next midnight.
+    return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=1 if end else 0)
+
+
+def _filters() -> events_feed.EventFilters:
+    args = request.args
+    tab = args.get("tab", "all")
+    return events_feed.EventFilters(
+        tab=tab if tab in events_feed.TABS else "all",
+        person=(args.get("person") or "").strip() or None,
+        room=(args.get("room") or "").strip() or None,
+        since=_date(args.get("since")),
+        until=_date(args.get("until"), end=True),
+    )
+
+
+class EventsView(SecuredBaseView):
+    """Recent events first; tabs with counts; refreshes itself from feed.json while open."""
+
+    permission = perms.VIEW_USERS
+
+    @expose("/")
+    def index(self):
+        filters = _filters()
+        page = events_feed.page(db.session, filters, before=request.args.get("before"))
+        return self.render(
+            "admin/events/index.html",
+            page=page,
+            filters=filters,
+            tabs=events_feed.TABS,
+            counts=events_feed.tab_counts(db.session, filters),
+            first_page=not request.args.get("before"),
+            refresh_seconds=current_app.config["EVENTS_PAGE_REFRESH_SECONDS"],
+        )
+
+    @expose("/feed.json")
+    def feed(self):
+        filters = _filters()
+        counts = events_feed.tab_counts(db.session, filters)
+        rows = events_feed.newer(db.session, filters, request.args.get("after"))
+        return jsonify({"rows": rows, "counts": {k: str(c) for k, c in counts.items()}})
+
+
+class TokenForm(SecureForm):
+    """Paste tokens; blank fields keep the stored value. Values are never rendered back."""
+
+    events_token = PasswordField("Events API token", validators=[Optional(), Length(min=8, max=200)])
+    stats_token = PasswordField("Stats API token (optional)", validators=[Optional(), Length(min=8, max=200)])
+
+
+class EventsApiView(SecuredBaseView):
+    """Admin → Events API: token status, listener status, paste a new token."""
+
+    permission = edit_permission = perms.MANAGE_JOBS
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        form = TokenForm()
+        if form.validate_on_submit():
+            changed = events.save_tokens(db.session, form.events_token.data, form.stats_token.data, user=current_user)
+            flash("Saved: " + ", ".join(changed) if changed else "Nothing to save: both fields were blank.", "success")
+            return redirect(url_for(".index"))
+        return self.render("admin/events/settings.html", form=form, status=events.listener_status(db.session))
+
+
+def register(admin) -> None:
+    """Add Events (top level) and Admin → Events API."""
+    admin.add_view(EventsView(name="Events", endpoint="events", url="events"))
+    admin.add_view(EventsApiView(name="Events API", endpoint="events_api", url="events-api", category="Admin"))
