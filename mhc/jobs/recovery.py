@@ -22,6 +22,8 @@ from mhc.models import JobRun, utcnow
 
 ABANDONED = "abandoned: the worker running it stopped before it finished; nothing of it was applied"
 QUEUED_GRACE = timedelta(seconds=60)
+# Longer than the longest Events API longpoll (90 s) between two progress reports.
+HEARTBEAT_GRACE = timedelta(minutes=5)
 LOST = "lost: the job queue no longer holds this run (Redis was emptied or restarted); nothing was started"
 
 
@@ -76,6 +78,8 @@ def _why_dead(run: JobRun, connection, live: set[str]) -> str | None:
     except NoSuchJobError:
         if run.status == "queued" and utcnow() - run.created_at < QUEUED_GRACE:
             return None  # enqueue() commits the row just before it hands the job to RQ
+        if run.status == "running" and run.heartbeat_at and utcnow() - run.heartbeat_at < HEARTBEAT_GRACE:
+            return None  # a run outside RQ (python worker.py events) that is still reporting in
         return ABANDONED if run.status == "running" else LOST
     if run.status == "queued":
         return None

@@ -74,3 +74,16 @@ def test_embedded_tick_runs_the_poll_in_the_worker_thread(app, fake_cb):
         time.sleep(0.1)
     assert (runs["affiliate_poll"].status, runs["affiliate_poll"].counts["snapshots"]) == ("finished", 3)
     assert (runs["p2_scrape"].status, runs["p2_scrape"].counts) == ("finished", {"persons": 0})
+
+
+def test_recovery_leaves_a_reporting_run_outside_rq_alone(app):
+    """`python worker.py events` is not an RQ job: a recent heartbeat is what says it is alive."""
+    listening = add_run("events_listen", status="running", lock_key="events_listen")
+    listening.heartbeat_at = utcnow() - timedelta(seconds=30)
+    silent = add_run("events_listen", status="running")
+    silent.heartbeat_at = utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    assert recovery.recover_abandoned() == 1
+    db.session.expire_all()
+    assert db.session.get(JobRun, listening.id).status == "running"
+    assert db.session.get(JobRun, silent.id).error == recovery.ABANDONED
