@@ -1,0 +1,172 @@
+"""Bench: apply a follower list of 2k / 20k / 100k names against 200,000 persons (L scale), set-based
+(follow_ledger.apply_follow_list) vs a per-row reference loop (select person, insert if missing, select
+profile, update), from the same starting state each time. Prints seconds and the ratio.
+
+    python bench/follow_ledger.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    python bench/follow_ledger.py                    # SQLite in a temporary directory
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config import TestConfig  # noqa: E402
+from mhc import create_app  # noqa: E402
+from mhc.extensions import db  # noqa: E402
+from mhc.services import bulk  # noqa: E402
+from mhc.services.follow_ledger import apply_follow_list  # noqa: E402
+
+PERSONS = 200_000
+SIZES = (2_000, 20_000, 100_000)
+NEW_SHARE = 0.1  # a tenth of each list are usernames never seen before
+T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="server URL (a bench database is created and dropped)")
+    parser.add_argument("--persons", type=int, default=PERSONS)
+    args = parser.parse_args()
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as url:
+        app = create_app(TestConfig(url, Path(tmp)))
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            _seed(args.persons)
+            print(f"\nfollow ledger on {backend}, {args.persons:,} persons", flush=True)
+            print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7}", flush=True)
+            for size in SIZES:
+                size, fast, slow = _measure(size, args.persons)
+                print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x", flush=True)
+            db.engine.dispose()
+
+
+class _database:
+    """A fresh database: a new one on the server (dropped afterwards), or an SQLite file."""
+
+    def __init__(self, server: str | None, tmp: Path):
+        self.server, self.tmp, self.name = server, tmp, f"mhc_bench_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> str:
+        if not self.server:
+            return f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        return sa.engine.make_url(self.server).set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc) -> None:
+        if self.server:
+            with self.admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+def _seed(count: int) -> None:
+    """`count` persons with profiles, bulk-inserted (COPY on PostgreSQL)."""
+    persons = db.metadata.tables["persons"]
+    profiles = db.metadata.tables["profiles"]
+    ids = [uuid.uuid4() for _ in range(count)]
+    person_rows = [
+        {"id": pid, "username": f"user_{i}", "platform": "chaturbate", "role": "MODEL", "first_seen_at": T}
+        for i, pid in enumerate(ids)
+    ]
+    bulk.insert_rows(db.session, persons, person_rows)
+    profile_rows = [{"person_id": pid, "following": False, "follower": False, "age_flagged": False} for pid in ids]
+    bulk.insert_rows(db.session, profiles, profile_rows)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE persons"))
+            conn.execute(sa.text("VACUUM ANALYZE profiles"))
+
+
+def _names(size: int, persons: int) -> list[str]:
+    new = int(size * NEW_SHARE)
+    step = max(1, persons // (size - new))
+    return [f"user_{i}" for i in range(0, step * (size - new), step)][: size - new] + [
+        f"newbie_{i}" for i in range(new)
+    ]
+
+
+def _reset() -> None:
+    db.session.execute(sa.text("DELETE FROM follow_events"))
+    db.session.execute(sa.text("DELETE FROM persons WHERE username LIKE 'newbie_%'"))
+    db.session.execute(
+        sa.text(
+            "UPDATE profiles SET follower = FALSE, follower_since = NULL, unfollower_at = NULL, "
+            "follower_checked_at = NULL WHERE follower OR follower_checked_at IS NOT NULL"
+        )
+    )
+    db.session.commit()
+
+
+def _measure(size: int, persons: int) -> tuple[int, float, float]:
+    names = _names(size, persons)
+    _reset()
+    start = time.perf_counter()
+    result = apply_follow_list(db.session, "follower", names, T, "manual_import")
+    fast = time.perf_counter() - start
+    assert result.added == size, result
+    _reset()
+    start = time.perf_counter()
+    _per_row(names)
+    slow = time.perf_counter() - start
+    _reset()
+    return size, fast, slow
+
+
+def _per_row(names: list[str]) -> None:
+    """The reference: one query (or more) per name, as the seed's tool did."""
+    s = db.session
+    for name in names:
+        pid = s.execute(sa.text("SELECT id FROM persons WHERE platform = 'chaturbate' AND username = :u"), {"u": name})
+        pid = pid.scalar()
+        pid = uuid.UUID(str(pid)) if pid is not None else None
+        if pid is None:
+            pid = uuid.uuid4()
+            s.execute(
+                sa.insert(db.metadata.tables["persons"]).values(
+                    id=pid, username=name, platform="chaturbate", role="VIEWER", first_seen_at=T
+                )
+            )
+            s.execute(sa.insert(db.metadata.tables["profiles"]).values(person_id=pid))
+        row = s.execute(
+            sa.select(db.metadata.tables["profiles"].c.id, db.metadata.tables["profiles"].c.follower).where(
+                db.metadata.tables["profiles"].c.person_id == pid
+            )
+        ).first()
+        if not row.follower:
+            profiles = db.metadata.tables["profiles"]
+            s.execute(
+                sa.update(profiles)
+                .where(profiles.c.id == row.id)
+                .values(follower=True, follower_since=T, unfollower_at=None, follower_checked_at=T)
+            )
+            s.execute(
+                sa.insert(db.metadata.tables["follow_events"]).values(
+                    person_id=pid,
+                    direction="follower",
+                    action="follow",
+                    source="manual_import",
+                    observed_at=T,
+                    created_at=T,
+                )
+            )
+    s.commit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Admin → Follow lists: owner cookies, manual import with preview, list syncs and held runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from mhc.admin.base import SecuredBaseView
+from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning, JobsUnavailable
+from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
+from mhc.models import JobRun, utcnow
+from mhc.services import follow_ledger, secrets
+from mhc.services.follow_import import follower_yardstick, read_import_files
+
+CATEGORY = "Admin"
+DIRECTIONS = {"following": "following", "followers": "follower", "follower": "follower"}
+MAX_UPLOAD_FILES = 50
+
+
+def _direction_or_400(value: str | None) -> str:
+    return DIRECTIONS.get(value or "") or abort(400, "direction must be following or followers")
+
+
+class FollowListsView(SecuredBaseView):
+    """Import cookies, import a list by hand, start syncs, confirm held mass removals."""
+
+    permission = edit_permission = perms.MANAGE_JOBS
+
+    @expose("/")
+    def index(self):
+        stmt = select(JobRun).where(JobRun.kind == FOLLOW_SYNC).order_by(JobRun.created_at.desc()).limit(20)
+        return self.render(
+            "admin/follows/index.html",
+            cookies=secrets.describe(db.session, secrets.COOKIES),
+            runs=list(db.session.scalars(stmt)),
+        )
+
+    @expose("/cookies", methods=["POST"])
+    def cookies(self):
+        try:
+            count = secrets.store_cookies(db.session, request.form.get("cookies", ""))
+            flash(f"Saved {count} cookies. They are stored server-side and never shown again.", "success")
+        except secrets.CookieFormatError as exc:
+            flash(f"Cookies not saved: {exc}", "error")
+        return redirect(url_for(".index"))
+
+    @expose("/import/preview", methods=["POST"])
+    def preview(self):
+        direction = _direction_or_400(request.form.get("direction"))
+        files = [(f.filename or "upload", f.read().decode("utf-8", "replace")) for f in _uploads()]
+        if request.form.get("usernames", "").strip():
+            files.append(("pasted list", request.form["usernames"]))
+        cfg = current_app.config
+        yardstick = follower_yardstick(db.session, cfg["OWNER_USERNAME"])[0] if direction == "follower" else None
+        listed = read_import_files(files, direction, cfg["OWNER_USERNAME"], cfg["FOLLOW_COUNT_TOLERANCE"], yardstick)
+        if not listed.ok:
+            for problem in listed.problems:
+                flash(f"Not imported: {problem}", "error")
+            return redirect(url_for(".index"))
+        observed_at = utcnow()
+        result = follow_ledger.preview_follow_list(db.session, direction, listed.usernames, observed_at)
+        return self.render(
+            "admin/follows/preview.html",
+            direction=direction,
+            result=result,
+            usernames="\n".join(listed.usernames),
+            observed_at=observed_at.isoformat(),
+        )
+
+    @expose("/import/apply", methods=["POST"])
+    def apply(self):
+        direction = _direction_or_400(request.form.get("direction"))
+        try:
+            observed_at = datetime.fromisoformat(request.form.get("observed_at", ""))
+            result = follow_ledger.apply_follow_list(
+                db.session,
+                direction,
+                request.form.get("usernames", "").split(),
+                observed_at,
+                "manual_import",
+                confirm_mass_removal=request.form.get("confirm_mass_removal") == "1",
+            )
+        except (ValueError, follow_ledger.FollowListError) as exc:
+            flash(f"Not imported: {exc}", "error")
+            return redirect(url_for(".index"))
+        if result.held:
+            flash(f"Not applied: {result.reason}", "error")
+        else:
+            flash(f"Applied: added {result.added}, removed {result.removed}, unchanged {result.unchanged}.", "success")
+        return redirect(url_for(".index"))
+
+    @expose("/sync", methods=["POST"])
+    def sync(self):
+        direction = _direction_or_400(request.form.get("direction") or request.args.get("direction"))
+        wants_json = request.accept_mimetypes.best == "application/json"
+        try:
+            run = enqueue_follow_sync(direction, started_by=current_user.id)
+        except (JobAlreadyRunning, JobsUnavailable) as exc:
+            running = getattr(exc, "run", None)
+            if wants_json:
+                return jsonify({"error": str(exc), "run_id": str(running.id) if running else None}), 409
+            flash(f"Not started: {exc}", "error")
+            return redirect(_next_or(url_for(".index")))
+        if wants_json:
+            return jsonify({"run_id": str(run.id), "status": run.status, "progress_url": self._progress_url(run)})
+        flash(f"Started the {direction} sync (run {run.id}).", "success")
+        return redirect(_next_or(url_for(".index")))
+
+    @expose("/runs/<run_id>.json")
+    def run_progress(self, run_id):
+        run = db.session.get(JobRun, _uuid_or_404(run_id))
+        if run is None or run.kind != FOLLOW_SYNC:
+            abort(404)
+        return jsonify(
+            {
+                "run_id": str(run.id),
+                "status": run.status,
+                "progress": run.progress,
+                "text": run.progress_text or "",
+                "counts": run.counts,
+                "error": run.error,
+            }
+        )
+
+    @expose("/runs/<run_id>/confirm", methods=["POST"])
+    def confirm(self, run_id):
+        try:
+            result = confirm_held_run(_uuid_or_404(run_id), confirmed_by=current_user.id)
+            flash(f"Applied: added {result.added}, removed {result.removed}, unchanged {result.unchanged}.", "success")
+        except HeldRunError as exc:
+            flash(f"Not applied: {exc}", "error")
+        return redirect(url_for(".index"))
+
+    def _progress_url(self, run) -> str:
+        return url_for(".run_progress", run_id=run.id)
+
+
+def _uploads():
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    return files[:MAX_UPLOAD_FILES]
+
+
+def _next_or(default: str) -> str:
+    """A same-site path from the form's `next`, else the default."""
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        abort(404)
+
+
+def register(admin) -> None:
+    """Add the Follow lists page under Admin."""
+    admin.add_view(FollowListsView(name="Follow lists", endpoint="follows", url="follow-lists", category=CATEGORY))

@@ -1,0 +1,520 @@
+"""The follow ledger: reconcile complete observed lists and single observations with the follow state.
+
+Rules (issue 5), per direction (`following`: whom the owner follows; `follower`: who follows the owner):
+
+- a person in a complete list who is not marked becomes marked; `*_since` is set only if it was never
+  set (the first date is kept); `unfollowed_at`/`unfollower_at` is cleared; a `follow` history row is written;
+- a marked person missing from a complete list is unmarked at T with an `unfollow` history row;
+- unknown usernames become persons (following → MODEL, follower → VIEWER; the other one seen → BOTH);
+- applying the same observation again changes nothing and writes no history;
+- an observation older than the newest recorded state of that person and direction (a history row or
+  the last complete list that confirmed it, `*_checked_at`) does not undo it;
+- a complete list that would unmark more than MASS_REMOVAL_SHARE (and more than MASS_REMOVAL_MIN) of the
+  current set is not applied unless confirmed: the result says `held`.
+
+Complete lists are applied set-based through a temporary table (ANALYZEd on PostgreSQL) in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.orm import Session
+
+from mhc.models import FollowEvent, Person, Profile, Role, merge_role, normalise_username, utcnow
+from mhc.models.types import UTCDateTime
+from mhc.services import bulk
+
+PLATFORM = "chaturbate"
+DIRECTIONS = ("following", "follower")
+SOURCES = ("list_scrape", "events_api", "profile_scrape", "manual_import")
+DEFAULT_SHARE, DEFAULT_MIN = 0.20, 10
+CHUNK = 500  # names per IN (...) list: SQLite allows 32k parameters, keep statements small anyway
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The profile columns that hold one direction's state, and the role its lists imply."""
+
+    flag: str
+    since: str
+    ended: str
+    checked: str
+    role: str
+
+
+COLUMNS = {
+    "following": Columns("following", "following_since", "unfollowed_at", "following_checked_at", Role.MODEL.value),
+    "follower": Columns("follower", "follower_since", "unfollower_at", "follower_checked_at", Role.VIEWER.value),
+}
+
+
+@dataclass(frozen=True)
+class FollowObservation:
+    """One follow or unfollow seen by one source (Events API event, profile page)."""
+
+    username: str
+    direction: str
+    action: str  # "follow" | "unfollow"
+    observed_at: datetime
+    source: str
+    event_id: str | None = None
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did (or, for a preview or a held list, would do)."""
+
+    direction: str
+    observed_at: datetime | None = None
+    listed: int = 0  # distinct usernames observed
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    created: int = 0  # persons that did not exist before
+    ignored_older: int = 0  # observations older than the person's newest recorded state
+    current: int = 0  # persons marked before the apply
+    held: bool = False
+    applied: bool = True
+    reason: str | None = None
+
+    def counts(self) -> dict:
+        """JSON-ready counts for job_runs and the CLI."""
+        data = asdict(self)
+        data["observed_at"] = self.observed_at.isoformat() if self.observed_at else None
+        return data
+
+
+class FollowListError(ValueError):
+    """The list cannot be applied as given (unknown direction, invalid usernames, naive time)."""
+
+
+# --------------------------------------------------------------------------------------------- lists
+
+
+def apply_follow_list(
+    session: Session,
+    direction: str,
+    usernames,
+    observed_at: datetime,
+    source: str,
+    run_id=None,
+    confirm_mass_removal: bool = False,
+) -> ApplyResult:
+    """Reconcile one complete observed list at `observed_at`; one transaction, set-based, idempotent."""
+    cols, names = _check(direction, usernames, observed_at, source)
+    session.flush()
+    sql = _Sql(session, cols, direction, observed_at)
+    try:
+        sql.load(names)
+        result = sql.plan(len(names))
+        if _mass_removal(result) and not confirm_mass_removal:
+            result.held, result.applied = True, False
+            result.reason = (
+                f"would mark {result.removed} of {result.current} as unfollowed (more than "
+                f"{_share():.0%} and more than {_min()}): confirm to apply"
+            )
+            sql.drop()
+            session.rollback()
+            return result
+        result.created = sql.create_persons()
+        sql.merge_roles()
+        sql.create_profiles()
+        result.added = sql.mark_listed(source, run_id)
+        sql.confirm_listed()
+        result.removed = sql.unmark_missing(source, run_id)
+        result.ignored_older = sql.count_ignored()
+        result.unchanged = result.listed - result.added - sql.count_listed_unmarked()
+        sql.drop()
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    session.expire_all()
+    return result
+
+
+def preview_follow_list(
+    session: Session, direction: str, usernames, observed_at: datetime | None = None
+) -> ApplyResult:
+    """The counts applying this complete list would give, and whether the guard would hold it; writes nothing."""
+    observed_at = observed_at or utcnow()
+    cols, names = _check(direction, usernames, observed_at, "manual_import")
+    session.flush()
+    sql = _Sql(session, cols, direction, observed_at)
+    try:
+        sql.load(names)
+        result = sql.plan(len(names))
+        result.held = _mass_removal(result)
+        result.applied = False
+        if result.held:
+            result.reason = f"would mark {result.removed} of {result.current} as unfollowed: needs confirmation"
+        sql.drop()
+    finally:
+        session.rollback()
+    return result
+
+
+def _check(direction: str, usernames, observed_at: datetime, source: str) -> tuple[Columns, list[str]]:
+    if direction not in COLUMNS:
+        raise FollowListError(f"unknown direction {direction!r} (following or follower)")
+    if source not in SOURCES:
+        raise FollowListError(f"unknown source {source!r}")
+    if observed_at is None or observed_at.tzinfo is None:
+        raise FollowListError("observed_at must be a timezone-aware time")
+    names, bad = normalise_names(usernames)
+    if bad:
+        raise FollowListError(f"{len(bad)} invalid username(s), e.g. {bad[0]!r}")
+    return COLUMNS[direction], names
+
+
+def normalise_names(usernames) -> tuple[list[str], list[str]]:
+    """(distinct lowercased valid usernames in first-seen order, invalid inputs)."""
+    seen, bad = {}, []
+    for raw in usernames:
+        try:
+            seen.setdefault(normalise_username(raw), None)
+        except ValueError:
+            bad.append(raw)
+    return list(seen), bad
+
+
+def _share() -> float:
+    return current_app.config.get("MASS_REMOVAL_SHARE", DEFAULT_SHARE) if has_app_context() else DEFAULT_SHARE
+
+
+def _min() -> int:
+    return current_app.config.get("MASS_REMOVAL_MIN", DEFAULT_MIN) if has_app_context() else DEFAULT_MIN
+
+
+def _mass_removal(result: ApplyResult) -> bool:
+    return result.removed > _min() and result.removed > _share() * result.current
+
+
+class _Sql:
+    """The statements of one list apply, over a temporary table of the observed usernames."""
+
+    TABLE = "follow_list_tmp"
+
+    def __init__(self, session: Session, cols: Columns, direction: str, observed_at: datetime):
+        self.session, self.c, self.direction, self.t = session, cols, direction, observed_at
+        self.pg = session.get_bind().dialect.name == "postgresql"
+        self.table = sa.Table(
+            self.TABLE,
+            sa.MetaData(),
+            sa.Column("username", sa.String(64), primary_key=True),
+            sa.Column("new_id", sa.Uuid, nullable=False),
+            prefixes=["TEMPORARY"],
+        )
+
+    def run(self, sql: str, **params):
+        """Execute one statement with the direction's columns filled in; typed binds for times and run id."""
+        rendered = sql.format(c=self.c, tmp=self.TABLE, newer=self._newer(), join="JOIN" if self.pg else "CROSS JOIN")
+        values = {"t": self.t, "now": utcnow(), "d": self.direction, **params}
+        types = {"t": UTCDateTime(), "now": UTCDateTime(), "run": sa.Uuid()}
+        binds = [bindparam(k, v, type_=types.get(k)) for k, v in values.items() if re.search(f":{k}\\b", rendered)]
+        return self.session.execute(text(rendered).bindparams(*binds))
+
+    def _newer(self) -> str:
+        # A newer history row, or a newer complete list that confirmed the current state, wins.
+        return (
+            f"((pr.{self.c.checked} IS NOT NULL AND pr.{self.c.checked} > :t) OR EXISTS (SELECT 1 FROM follow_events e "
+            "WHERE e.person_id = pr.person_id AND e.direction = :d AND e.observed_at > :t))"
+        )
+
+    def load(self, names: list[str]) -> None:
+        """Create and fill the temporary table (COPY on PostgreSQL), then ANALYZE it."""
+        self.session.execute(text(f"DROP TABLE IF EXISTS {self.TABLE}"))
+        uuid_type = "UUID" if self.pg else "CHAR(32)"
+        suffix = " ON COMMIT DROP" if self.pg else ""
+        self.session.execute(
+            text(
+                f"CREATE TEMPORARY TABLE {self.TABLE} "
+                f"(username VARCHAR(64) PRIMARY KEY, new_id {uuid_type} NOT NULL){suffix}"
+            )
+        )
+        bulk.insert_rows(self.session, self.table, [{"username": n, "new_id": uuid.uuid4()} for n in names])
+        # Without statistics PostgreSQL assumes a tiny table and picks nested loops (20 s instead of 0.5 s).
+        self.session.execute(text(f"ANALYZE {self.TABLE}"))
+
+    def drop(self) -> None:
+        """Drop the temporary table (PostgreSQL would drop it at commit anyway)."""
+        self.session.execute(text(f"DROP TABLE IF EXISTS {self.TABLE}"))
+
+    # Listed persons are found from the (small, analyzed) list; missing ones from the marked profiles.
+    # SQLite keeps CROSS JOIN's table order, so each statement starts from the right side there.
+    LISTED = (
+        "{tmp} t {join} persons p ON p.platform = 'chaturbate' AND p.username = t.username "
+        "{join} profiles pr ON pr.person_id = p.id"
+    )
+    MISSING = (
+        "profiles pr {join} persons p ON p.id = pr.person_id WHERE pr.{c.flag} = TRUE "
+        "AND NOT EXISTS (SELECT 1 FROM {tmp} t WHERE t.username = p.username)"
+    )
+
+    def plan(self, listed: int) -> ApplyResult:
+        """Counts before any write: current set, additions (incl. new persons), removals, unchanged."""
+        current = self.run("SELECT count(*) FROM profiles WHERE {c.flag} = TRUE").scalar_one()
+        known, to_add, marked, older = self.run(
+            "SELECT count(*), coalesce(sum(CASE WHEN NOT pr.{c.flag} AND NOT {newer} THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN pr.{c.flag} THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN NOT pr.{c.flag} AND {newer} THEN 1 ELSE 0 END), 0) FROM " + self.LISTED
+        ).one()
+        removed, kept = self.run(
+            "SELECT coalesce(sum(CASE WHEN NOT {newer} THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN {newer} THEN 1 ELSE 0 END), 0) FROM " + self.MISSING
+        ).one()
+        return ApplyResult(
+            direction=self.direction,
+            observed_at=self.t,
+            listed=listed,
+            added=int(to_add) + listed - int(known),  # listed names without a profile yet are additions
+            removed=int(removed),
+            unchanged=int(marked),
+            ignored_older=int(older) + int(kept),
+            current=current,
+        )
+
+    def create_persons(self) -> int:
+        """Insert persons for usernames never seen before; return how many."""
+        return self.run(
+            "INSERT INTO persons (id, username, platform, role, first_seen_at) "
+            "SELECT t.new_id, t.username, 'chaturbate', :role, :t FROM {tmp} t WHERE NOT EXISTS "
+            "(SELECT 1 FROM persons p WHERE p.platform = 'chaturbate' AND p.username = t.username)",
+            role=self.c.role,
+        ).rowcount
+
+    def merge_roles(self) -> None:
+        """UNKNOWN takes the list's role; the other role becomes BOTH."""
+        self.run(
+            "UPDATE persons SET role = CASE WHEN role = 'UNKNOWN' THEN :role ELSE 'BOTH' END "
+            "WHERE id IN (SELECT p.id FROM {tmp} t {join} persons p ON p.platform = 'chaturbate' "
+            "AND p.username = t.username WHERE p.role NOT IN (:role, 'BOTH'))",
+            role=self.c.role,
+        )
+
+    def create_profiles(self) -> None:
+        """Every listed person gets a profile row (the follow state lives there)."""
+        self.run(
+            "INSERT INTO profiles (person_id) SELECT p.id FROM {tmp} t {join} persons p "
+            "ON p.platform = 'chaturbate' AND p.username = t.username "
+            "WHERE NOT EXISTS (SELECT 1 FROM profiles x WHERE x.person_id = p.id)"
+        )
+
+    def mark_listed(self, source: str, run_id) -> int:
+        """Listed, unmarked, nothing newer: `follow` history, then mark (since kept if set)."""
+        selected = " FROM " + self.LISTED + " WHERE NOT pr.{c.flag} AND NOT {newer}"
+        added = self._history("follow", selected, source, run_id)
+        self.run(
+            "UPDATE profiles SET {c.flag} = TRUE, {c.since} = coalesce({c.since}, :t), {c.ended} = NULL, "
+            "{c.checked} = :t WHERE id IN (SELECT pr.id" + selected + ")"
+        )
+        return added
+
+    def confirm_listed(self) -> None:
+        """Listed and still marked: the list confirms the state as of T."""
+        self.run(
+            "UPDATE profiles SET {c.checked} = :t WHERE id IN (SELECT pr.id FROM " + self.LISTED + " WHERE "
+            "pr.{c.flag} AND (pr.{c.checked} IS NULL OR pr.{c.checked} < :t))"
+        )
+
+    def unmark_missing(self, source: str, run_id) -> int:
+        """Marked, missing from the list, nothing newer: `unfollow` history, then unmark at T."""
+        selected = " FROM " + self.MISSING + " AND NOT {newer}"
+        removed = self._history("unfollow", selected, source, run_id)
+        self.run(
+            "UPDATE profiles SET {c.flag} = FALSE, {c.ended} = :t, {c.checked} = :t "
+            "WHERE id IN (SELECT pr.id" + selected + ")"
+        )
+        return removed
+
+    def _history(self, action: str, selected: str, source: str, run_id) -> int:
+        return self.run(
+            "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at) "
+            "SELECT pr.person_id, :d, :action, :source, :t, :run, :now" + selected,
+            action=action,
+            source=source,
+            run=_uuid(run_id) if run_id else None,
+        ).rowcount
+
+    def count_ignored(self) -> int:
+        """Persons left as they were because their recorded state is newer than this list."""
+        missing = self.run("SELECT count(*) FROM " + self.MISSING).scalar_one()
+        return self.count_listed_unmarked() + missing
+
+    def count_listed_unmarked(self) -> int:
+        """Listed persons still unmarked after the apply (a newer unfollow kept them so)."""
+        return self.run("SELECT count(*) FROM " + self.LISTED + " WHERE NOT pr.{c.flag}").scalar_one()
+
+
+# --------------------------------------------------------------------------------------- observations
+
+
+def apply_observations(session: Session, observations: list[FollowObservation], *, commit: bool = True) -> ApplyResult:
+    """Apply single follow/unfollow observations in order (same rules; never a bulk unfollow); idempotent."""
+    session.flush()
+    result = ApplyResult(direction=",".join(sorted({o.direction for o in observations})) or "")
+    todo = _valid(observations)
+    todo = _drop_known_events(session, todo)
+    if not todo:
+        _finish(session, commit)
+        return result
+    names = list(dict.fromkeys(name for name, _ in todo))
+    profiles, result.created = _profiles_for(session, names, todo)
+    newest = _newest_states(session, [p.person_id for p in profiles.values()], profiles)
+    rows = []
+    for name, obs in sorted(todo, key=lambda item: item[1].observed_at):
+        result.listed += 1
+        profile, cols = profiles[name], COLUMNS[obs.direction]
+        key = (profile.person_id, obs.direction)
+        if newest.get(key) and obs.observed_at < newest[key]:
+            result.ignored_older += 1
+            continue
+        marked, wanted = bool(getattr(profile, cols.flag)), obs.action == "follow"
+        if marked == wanted:
+            result.unchanged += 1
+            continue
+        _set_state(profile, cols, wanted, obs.observed_at)
+        newest[key] = obs.observed_at
+        result.added += wanted
+        result.removed += not wanted
+        rows.append(_event_row(profile.person_id, obs))
+    if rows:
+        session.execute(insert(FollowEvent), rows)
+    _finish(session, commit)
+    return result
+
+
+def _valid(observations) -> list[tuple[str, FollowObservation]]:
+    out = []
+    for obs in observations:
+        if obs.direction not in COLUMNS or obs.action not in ("follow", "unfollow") or obs.source not in SOURCES:
+            raise FollowListError(f"invalid observation {obs!r}")
+        if obs.observed_at is None or obs.observed_at.tzinfo is None:
+            raise FollowListError("observed_at must be a timezone-aware time")
+        try:
+            out.append((normalise_username(obs.username), obs))
+        except ValueError:
+            continue  # not a Chaturbate username: nothing to record
+    return out
+
+
+def _drop_known_events(session: Session, todo: list) -> list:
+    """Events already in the history (same event id) are not applied twice."""
+    ids = [obs.event_id for _, obs in todo if obs.event_id]
+    known = set()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        known.update(session.scalars(select(FollowEvent.event_id).where(FollowEvent.event_id.in_(chunk))))
+    seen, out = set(), []
+    for name, obs in todo:
+        if obs.event_id and (obs.event_id in known or obs.event_id in seen):
+            continue
+        seen.add(obs.event_id)
+        out.append((name, obs))
+    return out
+
+
+def _profiles_for(session: Session, names: list[str], todo: list) -> tuple[dict[str, Profile], int]:
+    """Profiles by username, creating persons and profiles as needed and merging roles."""
+    persons = {}
+    for i in range(0, len(names), CHUNK):
+        stmt = select(Person).where(Person.platform == PLATFORM, Person.username.in_(names[i : i + CHUNK]))
+        persons.update({p.username: p for p in session.scalars(stmt)})
+    created = 0
+    for name, obs in todo:
+        role = COLUMNS[obs.direction].role
+        person = persons.get(name)
+        if person is None:
+            person = Person(id=uuid.uuid4(), username=name, platform=PLATFORM, role=role, first_seen_at=obs.observed_at)
+            session.add(person)
+            persons[name] = person
+            created += 1
+        else:
+            person.role = merge_role(person.role, role)
+    session.flush()
+    ids = [p.id for p in persons.values()]
+    profiles = {}
+    for i in range(0, len(ids), CHUNK):
+        profiles.update(
+            {p.person_id: p for p in session.scalars(select(Profile).where(Profile.person_id.in_(ids[i : i + CHUNK])))}
+        )
+    out = {}
+    for name, person in persons.items():
+        profile = profiles.get(person.id)
+        if profile is None:
+            profile = Profile(person_id=person.id, following=False, follower=False)
+            session.add(profile)
+        out[name] = profile
+    session.flush()
+    return out, created
+
+
+def _newest_states(session: Session, person_ids: list, profiles: dict) -> dict:
+    """(person_id, direction) -> newest of its last history row and last complete-list confirmation."""
+    newest: dict = defaultdict(lambda: None)
+    for i in range(0, len(person_ids), CHUNK):
+        stmt = (
+            select(FollowEvent.person_id, FollowEvent.direction, sa.func.max(FollowEvent.observed_at))
+            .where(FollowEvent.person_id.in_(person_ids[i : i + CHUNK]))
+            .group_by(FollowEvent.person_id, FollowEvent.direction)
+        )
+        for pid, direction, at in session.execute(stmt):
+            newest[(pid, direction)] = _aware(at)
+    for profile in profiles.values():
+        for direction, cols in COLUMNS.items():
+            checked = getattr(profile, cols.checked)
+            key = (profile.person_id, direction)
+            if checked and (newest[key] is None or checked > newest[key]):
+                newest[key] = checked
+    return newest
+
+
+def _set_state(profile: Profile, cols: Columns, following: bool, at: datetime) -> None:
+    setattr(profile, cols.flag, following)
+    if following:
+        if getattr(profile, cols.since) is None:
+            setattr(profile, cols.since, at)
+        setattr(profile, cols.ended, None)
+    else:
+        setattr(profile, cols.ended, at)
+
+
+def _event_row(person_id, obs: FollowObservation) -> dict:
+    return {
+        "person_id": person_id,
+        "direction": obs.direction,
+        "action": obs.action,
+        "source": obs.source,
+        "observed_at": obs.observed_at,
+        "event_id": obs.event_id,
+        "created_at": utcnow(),
+    }
+
+
+def _finish(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+
+
+def _aware(value):
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite max() over a typed column can come back as text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

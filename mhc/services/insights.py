@@ -1,0 +1,145 @@
+"""Unfollow insights from the follow history (direction `follower`): used by the Unfollowed tab and the CLI.
+
+Definitions (issue 5), for an as-of time A and a window of W days:
+- `unfollows_7d`, `unfollows_30d`: unfollow rows with observed_at in (A - 7 d, A] and (A - 30 d, A];
+- `avg_follow_days`: mean length in days of the follow periods ended by the window's unfollows, where a
+  period starts at that person's newest `follow` row before the unfollow (periods without a recorded
+  start are left out); one decimal; null when there is none;
+- `unfollow_rate_pct`: unfollows in the window ÷ followers at the window's start (persons whose newest
+  history row at A - W d is a `follow`) × 100, one decimal; null when there were no followers then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from mhc.models import FollowEvent
+
+DIRECTION = "follower"
+WINDOWS = (7, 30, 90)
+
+
+@dataclass(frozen=True)
+class Insights:
+    """The Unfollowed tab's numbers."""
+
+    unfollows_7d: int
+    unfollows_30d: int
+    avg_follow_days: float | None
+    unfollow_rate_pct: float | None
+    window_days: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return asdict(self)
+
+
+def unfollow_insights(session: Session, as_of: datetime, window_days: int = 30) -> Insights:
+    """Unfollow counts, average follow length and unfollow rate as of `as_of` over `window_days`."""
+    if window_days not in WINDOWS:
+        raise ValueError(f"window must be one of {WINDOWS}")
+    start = as_of - timedelta(days=window_days)
+    in_window = _count_unfollows(session, start, as_of)
+    followers_then = _followers_at(session, start)
+    rate = round(100 * in_window / followers_then, 1) if followers_then else None
+    return Insights(
+        unfollows_7d=_count_unfollows(session, as_of - timedelta(days=7), as_of),
+        unfollows_30d=_count_unfollows(session, as_of - timedelta(days=30), as_of),
+        avg_follow_days=_avg_follow_days(session, start, as_of),
+        unfollow_rate_pct=rate,
+        window_days=window_days,
+    )
+
+
+def _unfollows(start: datetime, end: datetime):
+    return (
+        FollowEvent.direction == DIRECTION,
+        FollowEvent.action == "unfollow",
+        FollowEvent.observed_at > start,
+        FollowEvent.observed_at <= end,
+    )
+
+
+def _count_unfollows(session: Session, start: datetime, end: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(FollowEvent).where(*_unfollows(start, end)))
+
+
+def _followers_at(session: Session, when: datetime) -> int:
+    """Persons whose newest follower history row at `when` is a follow."""
+    newest = (
+        select(FollowEvent.person_id, func.max(FollowEvent.observed_at).label("at"))
+        .where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at <= when)
+        .group_by(FollowEvent.person_id)
+        .subquery()
+    )
+    # The newest row decides; a follow and an unfollow at the same instant: the later row (higher id).
+    last_id = (
+        select(FollowEvent.person_id, func.max(FollowEvent.id).label("id"))
+        .join(newest, and_(newest.c.person_id == FollowEvent.person_id, newest.c.at == FollowEvent.observed_at))
+        .where(FollowEvent.direction == DIRECTION)
+        .group_by(FollowEvent.person_id)
+        .subquery()
+    )
+    stmt = (
+        select(func.count())
+        .select_from(FollowEvent)
+        .join(last_id, last_id.c.id == FollowEvent.id)
+        .where(FollowEvent.action == "follow")
+    )
+    return session.scalar(stmt)
+
+
+def _avg_follow_days(session: Session, start: datetime, end: datetime) -> float | None:
+    """Mean days between each window unfollow and the newest follow before it."""
+    unf = aliased(FollowEvent)
+    fol = aliased(FollowEvent)
+    began = (
+        select(func.max(fol.observed_at))
+        .where(
+            fol.person_id == unf.person_id,
+            fol.direction == DIRECTION,
+            fol.action == "follow",
+            fol.observed_at <= unf.observed_at,
+            fol.id != unf.id,
+        )
+        .correlate(unf)
+        .scalar_subquery()
+    )
+    stmt = select(unf.observed_at, began).where(
+        unf.direction == DIRECTION, unf.action == "unfollow", unf.observed_at > start, unf.observed_at <= end
+    )
+    lengths = [
+        (_aware(ended) - _aware(began_at)).total_seconds() for ended, began_at in session.execute(stmt) if began_at
+    ]
+    if not lengths:
+        return None
+    return round(sum(lengths) / len(lengths) / 86400, 1)
+
+
+def unfollows_per_day(session: Session, as_of: datetime, window_days: int = 30) -> list[tuple[date, int]]:
+    """Unfollows per UTC day for the `window_days` days ending on as_of's date (zeros included)."""
+    last = as_of.astimezone(UTC).date()
+    first = last - timedelta(days=window_days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    stmt = select(FollowEvent.observed_at).where(
+        FollowEvent.direction == DIRECTION,
+        FollowEvent.action == "unfollow",
+        FollowEvent.observed_at >= start,
+        FollowEvent.observed_at <= as_of,
+    )
+    per_day = dict.fromkeys((first + timedelta(days=i) for i in range(window_days)), 0)
+    for (observed_at,) in session.execute(stmt):
+        day = _aware(observed_at).astimezone(UTC).date()
+        if day in per_day:
+            per_day[day] += 1
+    return list(per_day.items())
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,122 @@
+"""Admin → Follow lists: cookies, manual import with preview and guard, sync start, progress, held runs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mhc.extensions import db
+from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
+from mhc.models import JobRun, Person, Profile, StoredSecret, utcnow
+from mhc.services.follow_ledger import apply_follow_list
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def followers() -> list[str]:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(Person.username).join(Profile).where(Profile.follower).order_by(Person.username)
+    ).all()
+
+
+def test_cookie_import_never_shows_the_value(client, login_as, auth):
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    response = client.post(
+        "/follow-lists/cookies", data={"csrf_token": token, "cookies": "sessionid=s3cr3t-v4lue; csrftoken=abc"}
+    )
+    assert response.status_code == 302
+    page = client.get("/follow-lists/").get_data(as_text=True)
+    assert "s3cr3t-v4lue" not in page
+    assert "Saved 2 cookies" in page
+    assert db.session.get(StoredSecret, "chaturbate_cookies") is not None
+    assert f"set {utcnow():%Y-%m-%d}" in page
+
+
+def test_manual_import_preview_then_apply_with_guard(client, login_as, auth):
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(30)], T0, "manual_import")
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    pasted = "\n".join(f"fan_{i}" for i in range(12)) + "\nnew_fan\n"
+    page = client.post(
+        "/follow-lists/import/preview", data={"csrf_token": token, "direction": "followers", "usernames": pasted}
+    ).get_data(as_text=True)
+    assert 'data-testid="added">1<' in page and 'data-testid="removed">18<' in page
+    assert "would mark 18 of 30 as unfollowed" in page
+    form = {
+        "csrf_token": token,
+        "direction": "follower",
+        "usernames": pasted,
+        "observed_at": "2026-01-02T00:00:00+00:00",
+    }
+    assert "Not applied" in client.post("/follow-lists/import/apply", data=form, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert len(followers()) == 30
+    page = client.post(
+        "/follow-lists/import/apply", data={**form, "confirm_mass_removal": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Applied: added 1, removed 18, unchanged 12." in page
+    assert len(followers()) == 13
+
+
+def test_sync_refuses_a_second_run_and_reports_progress(client, login_as, auth):
+    login_as("admin")
+    running = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, status="running", lock_key=lock_key("follower"), args={})
+    running.progress_text = "followers: page 2 of 9; 2 page(s) read, 180 person(s) found"
+    db.session.add(running)
+    db.session.commit()
+    token = auth.csrf("/follow-lists/")
+    response = client.post(
+        "/follow-lists/sync",
+        data={"csrf_token": token, "direction": "followers"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert response.json["run_id"] == str(running.id)
+    assert "already running" in response.json["error"]
+    progress = client.get(f"/follow-lists/runs/{running.id}.json").json
+    assert progress["status"] == "running"
+    assert progress["text"] == "followers: page 2 of 9; 2 page(s) read, 180 person(s) found"
+    assert client.post("/follow-lists/sync", data={"csrf_token": token, "direction": "x"}).status_code == 400
+
+
+def test_sync_starts_a_run(client, login_as, auth):
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    response = client.post(
+        "/follow-lists/sync",
+        data={"csrf_token": token, "direction": "following"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 200
+    run = db.session.get(JobRun, uuid.UUID(response.json["run_id"]))
+    assert (run.kind, run.args, run.lock_key) == (FOLLOW_SYNC, {"direction": "following"}, "follow_sync:following")
+
+
+def test_confirm_held_run(client, login_as, auth, app):
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(20)], T0, "manual_import")
+    run = JobRun(
+        id=uuid.uuid4(), kind=FOLLOW_SYNC, status="held", args={"direction": "follower"}, counts={"held": True}
+    )
+    folder = Path(app.config["ARTIFACTS_DIR"]) / str(run.id)
+    folder.mkdir(parents=True)
+    held = {"direction": "follower", "observed_at": "2026-01-05T00:00:00+00:00", "usernames": ["fan_1", "fan_2"]}
+    (folder / "held_list.json").write_text(json.dumps(held))
+    run.artifacts = {"held_list": str(folder / "held_list.json")}
+    db.session.add(run)
+    db.session.commit()
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    page = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
+    assert "Applied: added 0, removed 18, unchanged 2." in page.get_data(as_text=True)
+    assert followers() == ["fan_1", "fan_2"]
+    db.session.expire_all()
+    assert db.session.get(JobRun, run.id).status == "finished"
+    again = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
+    assert "only a held follow_sync run can be confirmed" in again.get_data(as_text=True)

@@ -1,0 +1,106 @@
+"""Unfollow insights against hand-computed values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from mhc.extensions import db
+from mhc.models import FollowEvent, Person
+from mhc.services.insights import unfollow_insights, unfollows_per_day
+
+AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+
+
+def t(month: int, day: int, hour: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+
+HISTORY = {
+    "a": [("follow", t(1, 1)), ("unfollow", t(3, 28))],  # 86 days
+    "b": [("follow", t(2, 1)), ("unfollow", t(3, 11))],  # 38 days
+    "c": [("follow", t(1, 15)), ("unfollow", t(2, 10)), ("follow", t(2, 20)), ("unfollow", t(3, 30, 0))],  # 26, 37.5
+    "d": [("follow", t(1, 10))],
+    "e": [("follow", t(3, 5))],
+    "f": [("follow", t(1, 5)), ("unfollow", t(2, 15))],  # 41 days
+    "g": [("unfollow", t(3, 20))],  # no recorded start
+    "h": [("follow", t(1, 1)), ("unfollow", t(3, 24))],  # exactly 7 days before AS_OF; 82 days
+    "j": [("follow", t(1, 2))],
+    "k": [("follow", t(1, 2))],
+}
+
+
+@pytest.fixture
+def history(app):
+    rows = []
+    for name, events in HISTORY.items():
+        person = Person(id=uuid.uuid4(), username=name, role="VIEWER", first_seen_at=t(1, 1))
+        db.session.add(person)
+        for action, when in events:
+            rows.append(
+                FollowEvent(
+                    person_id=person.id, direction="follower", action=action, source="list_scrape", observed_at=when
+                )
+            )
+    # The other direction never counts.
+    other = Person(id=uuid.uuid4(), username="model_i", role="MODEL", first_seen_at=t(1, 1))
+    db.session.add(other)
+    rows.append(
+        FollowEvent(
+            person_id=other.id, direction="following", action="unfollow", source="list_scrape", observed_at=t(3, 29)
+        )
+    )
+    db.session.flush()
+    db.session.add_all(rows)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        # 30 d: followers at Mar 1 12:00 = a b c d h j k (7); unfollows a b c g h (5); periods 86 38 37.5 82.
+        (30, (2, 5, 60.9, 71.4)),
+        # 7 d: followers at Mar 24 12:00 = a c d e j k (6, h left exactly then); unfollows a c; periods 86 37.5.
+        (7, (2, 5, 61.8, 33.3)),
+        # 90 d: nobody followed at Dec 31; unfollows a b c c f g h; periods 86 38 26 37.5 41 82.
+        (90, (2, 5, 51.8, None)),
+    ],
+)
+def test_insights_hand_computed(history, window, expected):
+    got = unfollow_insights(db.session, AS_OF, window)
+    assert (got.unfollows_7d, got.unfollows_30d, got.avg_follow_days, got.unfollow_rate_pct) == expected
+    assert got.window_days == window
+
+
+def test_insights_empty(app):
+    got = unfollow_insights(db.session, AS_OF, 30)
+    assert got.to_dict() == {
+        "unfollows_7d": 0,
+        "unfollows_30d": 0,
+        "avg_follow_days": None,
+        "unfollow_rate_pct": None,
+        "window_days": 30,
+    }
+
+
+def test_unfollows_per_day(history):
+    assert unfollows_per_day(db.session, AS_OF, 7) == [
+        (date(2026, 3, 25), 0),
+        (date(2026, 3, 26), 0),
+        (date(2026, 3, 27), 0),
+        (date(2026, 3, 28), 1),
+        (date(2026, 3, 29), 0),
+        (date(2026, 3, 30), 1),
+        (date(2026, 3, 31), 0),
+    ]
+    per_day = dict(unfollows_per_day(db.session, AS_OF, 30))
+    assert len(per_day) == 30
+    assert sum(per_day.values()) == 5
+    assert per_day[date(2026, 3, 24)] == 1
+
+
+def test_bad_window(app):
+    with pytest.raises(ValueError):
+        unfollow_insights(db.session, AS_OF, 14)
