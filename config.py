@@ -64,6 +64,7 @@ class Config:
     EVENTS_RETRY_BACKOFF = (5.0, 60.0)  # first and longest wait after a retryable error
     BROADCAST_SESSION_GAP_MINUTES = 30  # broadcast segments this close form one session
     STATS_POLL_SECONDS = 300  # Stats API refreshes every 5 minutes
+    EVENTS_PAGE_REFRESH_SECONDS = 5  # the Events page fetches new rows this often while open
     CHROMIUM_PATH = "/usr/bin/chromium"
     ADMIN_PASSWORD: str | None = None
     JOB_QUEUES = ("default", "scrape")
@@ -78,6 +79,7 @@ class Config:
     BROWSER_PAGE_DELAY = (3.0, 5.0)
     BROWSER_PROFILE_DELAY = (2.0, 3.0)
     BROWSER_NAV_TIMEOUT_MS = 30000
+    BROWSER_CHALLENGE_WAIT = 15.0  # seconds to let a Cloudflare "Just a moment" page clear, once
     PROFILE_SCRAPE_CAP = 200
     FOLLOW_COUNT_TOLERANCE = 2
     MASS_REMOVAL_SHARE = 0.20
@@ -91,6 +93,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    PASSWORD_HASH_TIME_COST = 3  # argon2id cost (argon2-cffi's defaults)
+    PASSWORD_HASH_MEMORY_KIB = 65536
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> Config:
@@ -115,7 +119,9 @@ class Config:
         cfg.QUEUE_PREFIX = env.get("MHC_QUEUE_PREFIX", cls.QUEUE_PREFIX)
         cfg.AFFILIATE_GENDERS = env.get("AFFILIATE_GENDERS", cls.AFFILIATE_GENDERS)
         cfg.EVENTS_LONGPOLL_TIMEOUT = _int(env, "EVENTS_LONGPOLL_TIMEOUT", cls.EVENTS_LONGPOLL_TIMEOUT)
-        cfg.BROADCAST_SESSION_GAP_MINUTES = _int(env, "BROADCAST_SESSION_GAP_MINUTES", cls.BROADCAST_SESSION_GAP_MINUTES)
+        cfg.BROADCAST_SESSION_GAP_MINUTES = _int(
+            env, "BROADCAST_SESSION_GAP_MINUTES", cls.BROADCAST_SESSION_GAP_MINUTES
+        )
         cfg.STATS_POLL_SECONDS = _int(env, "STATS_POLL_SECONDS", cls.STATS_POLL_SECONDS)
         cfg.AFFILIATE_ROOM_CAP = _int(env, "AFFILIATE_ROOM_CAP", cls.AFFILIATE_ROOM_CAP)
         cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
@@ -142,7 +148,10 @@ class TestConfig(Config):
     BROWSER_PAGE_DELAY = (0.0, 0.0)
     BROWSER_PROFILE_DELAY = (0.0, 0.0)
     BROWSER_NAV_TIMEOUT_MS = 10000
+    BROWSER_CHALLENGE_WAIT = 0.5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    PASSWORD_HASH_TIME_COST = 1  # still argon2id, cheap enough for hundreds of test logins
+    PASSWORD_HASH_MEMORY_KIB = 1024
     AFFILIATE_PAGE_DELAY = 0.0
     AFFILIATE_TIMEOUT = 5.0
     SCHEDULER_ENABLED = False

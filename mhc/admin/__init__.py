@@ -36,4 +36,14 @@ def init_admin(app: Flask) -> Admin:
 
 def _view_groups():
     """Each nav group module exposes register(admin)."""
-    return []
+    from mhc.admin import events, follows, hudson, jobs, profile, system, users
+
+    return [
+        users.register,
+        profile.register,
+        system.register,
+        jobs.register,
+        follows.register,
+        hudson.register,
+        events.register,
+    ]

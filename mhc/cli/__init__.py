@@ -9,8 +9,8 @@ from flask import Flask
 
 def init_cli(app: Flask) -> None:
     """Register every command group."""
-    from mhc.cli import database, jobs, users
+    from mhc.cli import database, follows, jobs, profiles, users
 
-    for module in (database, users, jobs):
+    for module in (database, users, jobs, profiles, follows):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from mhc.jobs import (
+    affiliate_jobs,  # noqa: F401  (registers affiliate_poll, refresh_person, p2_scrape)
+    batch_jobs,  # noqa: F401  (registers batch_action)
+    events_jobs,  # noqa: F401  (registers events_listen, stats_poll)
+    follow_jobs,  # noqa: F401  (registers follow_sync)
+    profile_jobs,  # noqa: F401  (registers profile_scrape)
+)
 from mhc.jobs.runner import job_kind, set_progress
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 # Modules under tests/fake_chaturbate/ that add routes; each defines register(fake) and defaults() -> dict.
-AREAS = ("affiliate",)
+AREAS = ("affiliate", "events", "profiles", "follow_pages")
 
 
 class FakeChaturbate:
