@@ -19,8 +19,12 @@ def test_production_without_secret_key_refuses(tmp_path):
 def test_production_startup_prints_one_line(tmp_path):
     env = {"MHC_ENV": "production", "MHC_INSTANCE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "check-db"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "flask", "--app", "wsgi", "check-db"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode != 0
     assert "SECRET_KEY must be set when MHC_ENV=production" in proc.stderr
@@ -43,11 +47,18 @@ def test_plain_postgres_url_is_used_as_written(tmp_path):
 
 
 def test_unreachable_database_gives_one_line(tmp_path):
-    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "MHC_INSTANCE_DIR": str(tmp_path),
-           "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "MHC_INSTANCE_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "check-db"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "flask", "--app", "wsgi", "check-db"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0

@@ -18,8 +18,12 @@ def _person(username, profile_age):
 
 def _snapshot(person, age, minutes_ago):
     db.session.add(
-        AffiliateSnapshot(person_id=person.id, username=person.username, age=age,
-                          observed_at=utcnow() - timedelta(minutes=minutes_ago))
+        AffiliateSnapshot(
+            person_id=person.id,
+            username=person.username,
+            age=age,
+            observed_at=utcnow() - timedelta(minutes=minutes_ago),
+        )
     )
 
 
@@ -46,6 +50,9 @@ def test_age_precedence(app):
     assert _view_age("hidden_in_feed") == 33
     assert _view_age("nothing_known") is None
     assert _view_age("excluded_one") is None  # the view leaves excluded persons out
-    assert db.session.execute(
-        sa.text("SELECT count(*) FROM v_person_current_state WHERE username = 'excluded_one'")
-    ).scalar() == 0
+    assert (
+        db.session.execute(
+            sa.text("SELECT count(*) FROM v_person_current_state WHERE username = 'excluded_one'")
+        ).scalar()
+        == 0
+    )

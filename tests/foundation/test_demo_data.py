@@ -18,35 +18,57 @@ def test_demo_data_is_consistent(app, runner):
 
     assert q("SELECT count(*) FROM persons") == 600
     assert q("SELECT count(*) FROM profiles") == 600
-    assert q("SELECT count(*) FROM persons WHERE role = 'MODEL'") > q("SELECT count(*) FROM persons WHERE role = 'BOTH'")
+    assert q("SELECT count(*) FROM persons WHERE role = 'MODEL'") > q(
+        "SELECT count(*) FROM persons WHERE role = 'BOTH'"
+    )
     assert q("SELECT count(*) FROM persons WHERE role = 'VIEWER'") > 0
     # Affiliate snapshots are skewed toward models: viewers have none.
-    assert q("SELECT count(*) FROM affiliate_api_snapshots s JOIN persons p ON p.id = s.person_id "
-             "WHERE p.role = 'VIEWER'") == 0
+    assert (
+        q("SELECT count(*) FROM affiliate_api_snapshots s JOIN persons p ON p.id = s.person_id WHERE p.role = 'VIEWER'")
+        == 0
+    )
     assert q("SELECT count(*) FROM affiliate_api_snapshots") > 600
     # Every follower has follower_since; every unfollower has a matching unfollow history row.
     assert q("SELECT count(*) FROM profiles WHERE follower AND follower_since IS NULL") == 0
     assert q("SELECT count(*) FROM profiles WHERE following AND following_since IS NULL") == 0
-    assert q("""SELECT count(*) FROM profiles pr WHERE pr.unfollower_at IS NOT NULL AND NOT EXISTS (
+    assert (
+        q("""SELECT count(*) FROM profiles pr WHERE pr.unfollower_at IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM follow_events e WHERE e.person_id = pr.person_id AND e.direction = 'follower'
-                AND e.action = 'unfollow' AND e.observed_at = pr.unfollower_at)""") == 0
+                AND e.action = 'unfollow' AND e.observed_at = pr.unfollower_at)""")
+        == 0
+    )
     assert q("SELECT count(*) FROM profiles WHERE follower AND unfollower_at IS NOT NULL") == 0
     # Re-follows exist: someone followed twice.
-    assert q("""SELECT count(*) FROM (SELECT person_id FROM follow_events WHERE direction = 'follower'
-                AND action = 'follow' GROUP BY person_id HAVING count(*) > 1) x""") > 0
+    assert (
+        q("""SELECT count(*) FROM (SELECT person_id FROM follow_events WHERE direction = 'follower'
+                AND action = 'follow' GROUP BY person_id HAVING count(*) > 1) x""")
+        > 0
+    )
     # Current follow state equals the last history action.
-    assert q("""SELECT count(*) FROM profiles pr WHERE pr.follower <> COALESCE((
+    assert (
+        q("""SELECT count(*) FROM profiles pr WHERE pr.follower <> COALESCE((
                 SELECT e.action = 'follow' FROM follow_events e WHERE e.person_id = pr.person_id
-                AND e.direction = 'follower' ORDER BY e.observed_at DESC LIMIT 1), false)""") == 0
+                AND e.direction = 'follower' ORDER BY e.observed_at DESC LIMIT 1), false)""")
+        == 0
+    )
     # Cached counts match the rows.
-    assert q("""SELECT count(*) FROM persons p WHERE p.snapshots_count <>
+    assert (
+        q("""SELECT count(*) FROM persons p WHERE p.snapshots_count <>
                 (SELECT count(*) FROM affiliate_api_snapshots s WHERE s.person_id = p.id)
-                + (SELECT count(*) FROM snapshots s WHERE s.person_id = p.id)""") == 0
-    assert q("""SELECT count(*) FROM persons p WHERE p.interactions_count <>
-                (SELECT count(*) FROM interactions i WHERE i.person_id = p.id)""") == 0
+                + (SELECT count(*) FROM snapshots s WHERE s.person_id = p.id)""")
+        == 0
+    )
+    assert (
+        q("""SELECT count(*) FROM persons p WHERE p.interactions_count <>
+                (SELECT count(*) FROM interactions i WHERE i.person_id = p.id)""")
+        == 0
+    )
     # Cached age follows the seed's precedence (the view), except flagged 99s which are never shown as fact.
-    assert q("""SELECT count(*) FROM persons p JOIN v_person_current_state v ON v.id = p.id
-                WHERE COALESCE(p.age, -1) <> COALESCE(v.age, -1) AND COALESCE(v.age, -1) <> 99""") == 0
+    assert (
+        q("""SELECT count(*) FROM persons p JOIN v_person_current_state v ON v.id = p.id
+                WHERE COALESCE(p.age, -1) <> COALESCE(v.age, -1) AND COALESCE(v.age, -1) <> 99""")
+        == 0
+    )
     assert q("SELECT count(*) FROM priority_lookups") > 0
 
 
