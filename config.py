@@ -33,6 +33,18 @@ def _dev_secret_key(instance_dir: Path) -> str:
     return key
 
 
+def _range(env: dict, name: str, default: tuple[float, float]) -> tuple[float, float]:
+    """A delay range written "3-5" (seconds)."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        low, _, high = raw.partition("-")
+        return float(low), float(high or low)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must look like 3-5 (seconds), got {raw!r}") from exc
+
+
 def _int(env: dict, name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -125,6 +137,8 @@ class Config:
         cfg.STATS_POLL_SECONDS = _int(env, "STATS_POLL_SECONDS", cls.STATS_POLL_SECONDS)
         cfg.AFFILIATE_ROOM_CAP = _int(env, "AFFILIATE_ROOM_CAP", cls.AFFILIATE_ROOM_CAP)
         cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
+        cfg.BROWSER_PAGE_DELAY = _range(env, "BROWSER_PAGE_DELAY", cls.BROWSER_PAGE_DELAY)
+        cfg.BROWSER_PROFILE_DELAY = _range(env, "BROWSER_PROFILE_DELAY", cls.BROWSER_PROFILE_DELAY)
         cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
         if cfg.MHC_ENV == "production":
             cfg.SECRET_KEY = env.get("SECRET_KEY")

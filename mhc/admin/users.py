@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -20,22 +19,18 @@ from mhc.admin.base import SecuredModelView
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning, JobsUnavailable
+from mhc.jobs.affiliate_jobs import enqueue_refresh
+from mhc.jobs.batch_jobs import enqueue_batch
+from mhc.jobs.profile_jobs import enqueue_profile_scrape
 from mhc.models import JobRun, Person, Profile, utcnow
 from mhc.models.persons import ROLE_VALUES
-from mhc.services import directory
+from mhc.services import directory, insights, priorities
 
 CATEGORY = "Users"
 STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}
 INSIGHTS_LONGEST_WINDOW = 90
 JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
-
-
-def _helper(module: str, name: str):
-    """A function another helper's module provides, or None while that module does not exist."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 # --- cell formatters (every scraped string is escaped by Markup.format) ---
@@ -304,7 +299,7 @@ class PersonListView(SecuredModelView):
             "windows": self.window_links(view_args),
             "row_actions": self.row_actions(),
             "can_edit_person": can(perms.MANAGE_USERS),
-            "can_queue": can(perms.MANAGE_PRIORITIES) and bool(_helper("mhc.services.priorities", "queue_username")),
+            "can_queue": can(perms.MANAGE_PRIORITIES),
             "search": view_args.search,
             "job": self.job_from_args(),
             "sync": self.sync_button(),
@@ -356,7 +351,7 @@ class PersonListView(SecuredModelView):
     def row_actions(self) -> list[tuple[str, str]]:
         """(action name, label) of the row buttons this user may use."""
         shown = [("scrape_profile", "Scrape Profile"), ("add_p1", "Add to P1"), ("refresh_data", "Refresh Data")]
-        return [(name, label) for name, label in shown if self.is_action_allowed(name) and self._action_ready(name)]
+        return [(name, label) for name, label in shown if self.is_action_allowed(name)]
 
     @staticmethod
     def job_from_args():
@@ -369,20 +364,6 @@ class PersonListView(SecuredModelView):
             return None
 
     # --- actions: ids resolve through this view's query; big batches become a background job ---
-
-    @staticmethod
-    def _action_ready(name: str) -> bool:
-        """False while the module that performs an action is missing (then its button is not shown)."""
-        needed = {
-            "add_p1": ("mhc.services.priorities", "set_priority"),
-            "add_p2": ("mhc.services.priorities", "set_priority"),
-            "scrape_profile": ("mhc.jobs.profile_jobs", "enqueue_profile_scrape"),
-            "refresh_data": ("mhc.jobs.affiliate_jobs", "enqueue_refresh"),
-        }.get(name)
-        return needed is None or _helper(*needed) is not None
-
-    def is_action_allowed(self, name: str) -> bool:
-        return super().is_action_allowed(name) and self._action_ready(name)
 
     @action("add_p1", "Add to P1")
     def action_add_p1(self, ids):
@@ -472,21 +453,13 @@ class PersonListView(SecuredModelView):
 
 def perform(name: str, targets: list, *, redirect_to: str):
     """Run one action for resolved person ids: enqueue the job, or call the service (job above the limit)."""
-    from mhc.jobs import JobAlreadyRunning, JobsUnavailable
-
     user_id = current_user.id
     try:
-        if name == "scrape_profile":
-            run = _helper("mhc.jobs.profile_jobs", "enqueue_profile_scrape")(targets, started_by=user_id)
-            flash(f"Profile scrape queued for {len(targets):,} person(s).", "success")
-            return redirect(_with_job(redirect_to, run.id))
-        if name == "refresh_data":
-            run = _helper("mhc.jobs.affiliate_jobs", "enqueue_refresh")(targets, started_by=user_id)
-            flash(f"Refresh queued for {len(targets):,} person(s).", "success")
+        if name in JOB_ACTIONS:
+            run = JOB_ACTIONS[name](targets, started_by=user_id)
+            flash(f"{ACTION_LABELS[name]} queued for {len(targets):,} person(s).", "success")
             return redirect(_with_job(redirect_to, run.id))
         if len(targets) > directory.BATCH_INLINE_LIMIT:
-            from mhc.jobs.batch_jobs import enqueue_batch
-
             run = enqueue_batch(name, targets, started_by=user_id)
             flash(f"{ACTION_LABELS[name]}: {len(targets):,} persons, running in the background.", "info")
             return redirect(_with_job(redirect_to, run.id))
@@ -507,10 +480,13 @@ ACTION_LABELS = {
 }
 
 
+# Actions that always run as a job (they drive the browser or the feed).
+JOB_ACTIONS = {"scrape_profile": enqueue_profile_scrape, "refresh_data": enqueue_refresh}
+
+
 def _inline(name: str, targets: list) -> int:
     if name in ("add_p1", "add_p2"):
-        set_priority = _helper("mhc.services.priorities", "set_priority")
-        return set_priority(db.session, targets, 1 if name == "add_p1" else 2, requested_by=current_user.id)
+        return priorities.set_priority(db.session, targets, 1 if name == "add_p1" else 2, requested_by=current_user.id)
     return directory.set_excluded(db.session, targets, name == "exclude", user=current_user)
 
 
@@ -555,20 +531,15 @@ class DirectoryView(PersonListView):
         """Search found nobody: create the person if unknown with a P2 lookup, and scrape the profile."""
         if not can(perms.MANAGE_PRIORITIES):
             abort(403)
-        from mhc.jobs import JobAlreadyRunning, JobsUnavailable
-
         username = request.form.get("username", "")
-        queue_username = _helper("mhc.services.priorities", "queue_username")
         try:
-            lookup = queue_username(db.session, username, requested_by=current_user.id)
+            lookup = priorities.queue_username(db.session, username, requested_by=current_user.id)
         except ValueError:
             flash("Not a Chaturbate username (letters, digits and _ only).", "error")
             return redirect(self.get_url(".index_view"))
         name = lookup.person.username
-        scrape = _helper("mhc.jobs.profile_jobs", "enqueue_profile_scrape")
         try:
-            if scrape:
-                scrape([lookup.person_id], started_by=current_user.id)
+            enqueue_profile_scrape([lookup.person_id], started_by=current_user.id)
             flash(f"{name} queued (P2).", "success")
         except (JobAlreadyRunning, JobsUnavailable) as exc:
             flash(f"{name} queued (P2); the profile scrape was not started: {exc}", "warning")
@@ -662,35 +633,27 @@ class UnfollowedView(PersonListView):
         return out
 
     def insights(self, view_args):
-        """Insights (H3's service) for the chosen window, and the chart's JSON URL."""
-        unfollow_insights = _helper("mhc.services.insights", "unfollow_insights")
-        if unfollow_insights is None:
-            return None
+        """Insights for the chosen window, and the chart's JSON URL."""
         # The service's windows are 7, 30 and 90 days: "all" shows the longest one, labelled as such.
         window = self.active_window(view_args.filters) or INSIGHTS_LONGEST_WINDOW
         return {
-            "data": unfollow_insights(db.session, utcnow(), window),
+            "data": insights.unfollow_insights(db.session, utcnow(), window),
             "window": window,
             "chart_url": self.get_url(".per_day", window=window),
-            "has_chart": _helper("mhc.services.insights", "unfollows_per_day") is not None,
+            "has_chart": True,
         }
 
     @expose("/per-day.json")
     def per_day(self):
         """Unfollows per day over the window, for the bar chart."""
-        unfollows_per_day = _helper("mhc.services.insights", "unfollows_per_day")
-        if unfollows_per_day is None:
-            abort(404)
         window = flt.WINDOWS.get(request.args.get("window", ""), INSIGHTS_LONGEST_WINDOW)
-        points = unfollows_per_day(db.session, utcnow(), window)
+        points = insights.unfollows_per_day(db.session, utcnow(), window)
         return jsonify(points=[[d.isoformat() if isinstance(d, date) else str(d), int(n)] for d, n in points])
 
 
 def _sync_button(direction: str, label: str):
-    """The follow-list sync button, when H3's sync endpoint exists and the user may start jobs."""
+    """The follow-list sync button, for users who may start jobs."""
     if not can(perms.MANAGE_JOBS):
-        return None
-    if "follows.sync" not in current_app.view_functions:
         return None
     return {"url": url_for("follows.sync"), "label": label, "direction": direction}
 

@@ -50,7 +50,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "auth.logout": {"POST": LOGIN_ONLY},
     "admin.index": {"GET": LOGIN_ONLY},
     "healthz": {"GET": PUBLIC},
-    # --- Admin: system users (H1) ---
+    # --- Admin: system users ---
     "system_users.index_view": {"GET": _SU},
     "system_users.create_view": {"GET": _SU, "POST": _SU},
     "system_users.edit_view": {"GET": _SU, "POST": _SU},
@@ -60,9 +60,9 @@ PERMISSION_TABLE: dict[str, dict] = {
     "system_users.export": {"GET": NOBODY, "_args": {"export_type": "csv"}},
     "system_users.ajax_lookup": {"GET": _SU},
     "system_users.ajax_update": {"POST": _SU},
-    # --- Admin: roles x permissions grid (H1) ---
+    # --- Admin: roles x permissions grid ---
     "system_roles.index": {"GET": _SU, "POST": _SU},
-    # --- Admin: audit log, read-only (H1) ---
+    # --- Admin: audit log, read-only ---
     "audit_log.index_view": {"GET": _AUDIT},
     "audit_log.create_view": {"GET": NOBODY, "POST": NOBODY},
     "audit_log.edit_view": {"GET": NOBODY, "POST": NOBODY},
@@ -72,8 +72,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "audit_log.export": {"GET": _AUDIT, "_args": {"export_type": "csv"}},
     "audit_log.ajax_lookup": {"GET": _AUDIT},
     "audit_log.ajax_update": {"POST": NOBODY},
-    # --- add your endpoints below, one line each ---
-    # --- Users: Directory, Following, Followers, Unfollowed; hidden profile editor; Profile page (H5) ---
+    # --- Users: Directory, Following, Followers, Unfollowed; hidden profile editor; Profile page ---
     "users_directory.index_view": {"GET": perms.VIEW_USERS},
     "users_directory.create_view": {"GET": perms.MANAGE_USERS, "POST": perms.MANAGE_USERS},
     "users_directory.edit_view": {"GET": perms.MANAGE_USERS, "POST": perms.MANAGE_USERS},
@@ -130,7 +129,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "profile.autocomplete": {"GET": perms.VIEW_USERS},
     "profile.person": {"GET": perms.VIEW_USERS},
     "profile.followers_chart": {"GET": perms.VIEW_USERS},
-    # --- Admin: jobs (H4) ---
+    # --- Admin: jobs ---
     "jobs.index": {"GET": perms.MANAGE_JOBS},
     "jobs.detail": {"GET": perms.MANAGE_JOBS},
     "jobs.progress": {"GET": perms.MANAGE_JOBS},
@@ -138,7 +137,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "jobs.retry": {"POST": perms.MANAGE_JOBS},
     "jobs.cancel": {"POST": perms.MANAGE_JOBS},
     "jobs.start": {"POST": perms.MANAGE_JOBS},
-    # --- Admin: follow lists (H3) ---
+    # --- Admin: follow lists ---
     "follows.index": {"GET": perms.MANAGE_JOBS},
     "follows.cookies": {"POST": perms.MANAGE_JOBS},
     "follows.preview": {"POST": perms.MANAGE_JOBS, "_form": {"direction": "following"}},
@@ -146,11 +145,11 @@ PERMISSION_TABLE: dict[str, dict] = {
     "follows.sync": {"POST": perms.MANAGE_JOBS, "_form": {"direction": "bogus"}},
     "follows.run_progress": {"GET": perms.MANAGE_JOBS},
     "follows.confirm": {"POST": perms.MANAGE_JOBS},
-    # --- Events (H6): reading events = view_users (they are about platform users); tokens = manage_jobs ---
+    # --- Events: reading events = view_users (they are about platform users); tokens = manage_jobs ---
     "events.index": {"GET": perms.VIEW_USERS},
     "events.feed": {"GET": perms.VIEW_USERS},
     "events_api.index": {"GET": perms.MANAGE_JOBS, "POST": perms.MANAGE_JOBS},
-    # --- Owner dashboard "Hudson" (H6): view_stats ---
+    # --- Owner dashboard "Hudson": view_stats ---
     "hudson.index": {"GET": perms.VIEW_STATS},
     "hudson.followers": {"GET": perms.VIEW_STATS},
     "hudson.net_follows": {"GET": perms.VIEW_STATS},
