@@ -72,11 +72,7 @@ def _can_queue() -> bool:
 
 def _row_actions(view_class) -> list[tuple[str, str]]:
     shown = [("scrape_profile", "Scrape Profile"), ("add_p1", "Add to P1"), ("refresh_data", "Refresh Data")]
-    return [
-        (name, label)
-        for name, label in shown
-        if can(view_class.action_permissions[name]) and view_class._action_ready(name)
-    ]
+    return [(name, label) for name, label in shown if can(view_class.action_permissions[name])]
 
 
 def register(admin) -> None:

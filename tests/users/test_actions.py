@@ -166,11 +166,10 @@ def test_scrape_and_refresh_enqueue_their_jobs(client, auth, login_as, cast, mon
 
         return enqueue
 
-    import mhc.jobs.affiliate_jobs as affiliate_jobs
-    import mhc.jobs.profile_jobs as profile_jobs
+    import mhc.admin.users as users_views
 
-    monkeypatch.setattr(profile_jobs, "enqueue_profile_scrape", fake("scrape"))
-    monkeypatch.setattr(affiliate_jobs, "enqueue_refresh", fake("refresh"))
+    monkeypatch.setitem(users_views.JOB_ACTIONS, "scrape_profile", fake("scrape"))
+    monkeypatch.setitem(users_views.JOB_ACTIONS, "refresh_data", fake("refresh"))
     login_as("admin")
     post_action(client, auth, "followers", "scrape_profile", [cast["bob"].id, cast["alice"].id])
     post_action(client, auth, "directory", "refresh_data", [cast["alice"].id])
@@ -178,10 +177,10 @@ def test_scrape_and_refresh_enqueue_their_jobs(client, auth, login_as, cast, mon
 
 
 def test_add_to_queue_creates_person_and_p2_lookup(client, auth, login_as, cast, monkeypatch):
-    import mhc.jobs.profile_jobs as profile_jobs
+    import mhc.admin.users as users_views
 
     scraped = []
-    monkeypatch.setattr(profile_jobs, "enqueue_profile_scrape", lambda ids, started_by=None: scraped.append(ids))
+    monkeypatch.setattr(users_views, "enqueue_profile_scrape", lambda ids, started_by=None: scraped.append(ids))
     login_as("admin")
     empty = client.get("/users/directory/?search=NewGuy_7")
     soup = BeautifulSoup(empty.get_data(as_text=True), "html.parser")
