@@ -28,6 +28,9 @@ class FollowEvent(db.Model):
     observed_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
     job_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
     event_id: Mapped[str | None] = mapped_column(String(64))
+    period_started_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, comment="On unfollow rows: when the follow period this unfollow ended began"
+    )
     created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
@@ -36,4 +39,5 @@ class FollowEvent(db.Model):
         CheckConstraint("source IN ('list_scrape', 'events_api', 'profile_scrape', 'manual_import')", name="source"),
         Index("ix_follow_events_person_direction", "person_id", "direction", "observed_at"),
         Index("ix_follow_events_direction_action", "direction", "action", "observed_at"),
+        Index("ix_follow_events_event_id", "event_id"),
     )

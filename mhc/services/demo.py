@@ -202,7 +202,7 @@ class _Generator:
         r = self.rng
         if r.random() >= chance:
             return []
-        times = [self.ago(90, 1)]
+        times = [self.ago(180, 1)]  # some follows predate the 90-day window, as a real history does
         while r.random() < (0.35 if len(times) % 2 == 1 else 0.3) and len(times) < 4:
             times.append(self.between(times[-1], self.now))
         rows = [
@@ -214,6 +214,7 @@ class _Generator:
                 "observed_at": t,
                 "created_at": t,
                 "event_id": None,
+                "period_started_at": times[i - 1] if i % 2 else None,
             }
             for i, t in enumerate(times)
         ]

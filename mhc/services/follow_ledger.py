@@ -198,6 +198,13 @@ def _mass_removal(result: ApplyResult) -> bool:
     return result.removed > _min() and result.removed > _share() * result.current
 
 
+# The start of the follow period an unfollow at {at} ends: the newest follow row before it.
+PERIOD_START = (
+    "(SELECT max(f.observed_at) FROM follow_events f WHERE f.person_id = {person} AND f.direction = :d "
+    "AND f.action = 'follow' AND f.observed_at <= {at})"
+)
+
+
 class _Sql:
     """The statements of one list apply, over a temporary table of the observed usernames."""
 
@@ -336,9 +343,11 @@ class _Sql:
         return removed
 
     def _history(self, action: str, selected: str, source: str, run_id) -> int:
+        # An unfollow row records when the follow period it ends began (the newest follow before T).
+        began = "NULL" if action == "follow" else PERIOD_START.format(person="pr.person_id", at=":t")
         return self.run(
-            "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at) "
-            "SELECT pr.person_id, :d, :action, :source, :t, :run, :now" + selected,
+            "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at, "
+            "period_started_at) SELECT pr.person_id, :d, :action, :source, :t, :run, :now, " + began + selected,
             action=action,
             source=source,
             run=_uuid(run_id) if run_id else None,
@@ -388,8 +397,23 @@ def apply_observations(session: Session, observations: list[FollowObservation], 
         rows.append(_event_row(profile.person_id, obs))
     if rows:
         session.execute(insert(FollowEvent), rows)
+        _fill_period_starts(session, {(r["person_id"], r["direction"]) for r in rows if r["action"] == "unfollow"})
     _finish(session, commit)
     return result
+
+
+def _fill_period_starts(session: Session, keys: set) -> None:
+    """Give the unfollow rows just written the start of the follow period they ended."""
+    for direction in {d for _, d in keys}:
+        ids = [pid for pid, d in keys if d == direction]
+        for i in range(0, len(ids), CHUNK):
+            stmt = text(
+                "UPDATE follow_events SET period_started_at = "
+                + PERIOD_START.format(person="follow_events.person_id", at="follow_events.observed_at")
+                + " WHERE action = 'unfollow' AND direction = :d AND period_started_at IS NULL "
+                "AND person_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True, type_=sa.Uuid()))
+            session.execute(stmt, {"d": direction, "ids": ids[i : i + CHUNK]})
 
 
 def _valid(observations) -> list[tuple[str, FollowObservation]]:

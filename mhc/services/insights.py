@@ -3,8 +3,9 @@
 Definitions (issue 5), for an as-of time A and a window of W days:
 - `unfollows_7d`, `unfollows_30d`: unfollow rows with observed_at in (A - 7 d, A] and (A - 30 d, A];
 - `avg_follow_days`: mean length in days of the follow periods ended by the window's unfollows, where a
-  period starts at that person's newest `follow` row before the unfollow (periods without a recorded
-  start are left out); one decimal; null when there is none;
+  period starts at that person's newest `follow` row before the unfollow (recorded on the unfollow row as
+  `period_started_at` when it is written; periods without a recorded start are left out); one decimal;
+  null when there is none;
 - `unfollow_rate_pct`: unfollows in the window ÷ followers at the window's start (persons whose newest
   history row at A - W d is a `follow`) × 100, one decimal; null when there were no followers then.
 """
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from mhc.models import FollowEvent
 
@@ -94,30 +95,14 @@ def _followers_at(session: Session, when: datetime) -> int:
 
 
 def _avg_follow_days(session: Session, start: datetime, end: datetime) -> float | None:
-    """Mean days between each window unfollow and the newest follow before it."""
-    unf = aliased(FollowEvent)
-    fol = aliased(FollowEvent)
-    began = (
-        select(func.max(fol.observed_at))
-        .where(
-            fol.person_id == unf.person_id,
-            fol.direction == DIRECTION,
-            fol.action == "follow",
-            fol.observed_at <= unf.observed_at,
-            fol.id != unf.id,
-        )
-        .correlate(unf)
-        .scalar_subquery()
-    )
-    stmt = select(unf.observed_at, began).where(
-        unf.direction == DIRECTION, unf.action == "unfollow", unf.observed_at > start, unf.observed_at <= end
-    )
-    lengths = [
-        (_aware(ended) - _aware(began_at)).total_seconds() for ended, began_at in session.execute(stmt) if began_at
-    ]
-    if not lengths:
-        return None
-    return round(sum(lengths) / len(lengths) / 86400, 1)
+    """Mean days between each window unfollow and the start of the follow period it ended (stored on the row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", FollowEvent.observed_at - FollowEvent.period_started_at)
+    else:
+        seconds = (func.julianday(FollowEvent.observed_at) - func.julianday(FollowEvent.period_started_at)) * 86400
+    stmt = select(func.avg(seconds)).where(*_unfollows(start, end), FollowEvent.period_started_at.is_not(None))
+    mean = session.scalar(stmt)
+    return None if mean is None else round(float(mean) / 86400, 1)
 
 
 def unfollows_per_day(session: Session, as_of: datetime, window_days: int = 30) -> list[tuple[date, int]]:

@@ -38,12 +38,19 @@ def history(app):
     for name, events in HISTORY.items():
         person = Person(id=uuid.uuid4(), username=name, role="VIEWER", first_seen_at=t(1, 1))
         db.session.add(person)
+        began = None  # the ledger records on each unfollow row when the follow period it ends began
         for action, when in events:
             rows.append(
                 FollowEvent(
-                    person_id=person.id, direction="follower", action=action, source="list_scrape", observed_at=when
+                    person_id=person.id,
+                    direction="follower",
+                    action=action,
+                    source="list_scrape",
+                    observed_at=when,
+                    period_started_at=began if action == "unfollow" else None,
                 )
             )
+            began = when if action == "follow" else None
     # The other direction never counts.
     other = Person(id=uuid.uuid4(), username="model_i", role="MODEL", first_seen_at=t(1, 1))
     db.session.add(other)
@@ -104,3 +111,20 @@ def test_unfollows_per_day(history):
 def test_bad_window(app):
     with pytest.raises(ValueError):
         unfollow_insights(db.session, AS_OF, 14)
+
+
+def test_the_ledger_records_where_each_follow_period_began(app):
+    """Both write paths (complete lists, single observations) store the period start on unfollow rows."""
+    from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+
+    apply_follow_list(db.session, "follower", ["ann", "ben"], t(1, 1), "list_scrape")
+    apply_follow_list(db.session, "follower", ["ann"], t(2, 1), "list_scrape")  # ben unfollows
+    apply_observations(db.session, [FollowObservation("ben", "follower", "follow", t(2, 10), "events_api", "e1")])
+    apply_observations(db.session, [FollowObservation("ben", "follower", "unfollow", t(3, 1), "events_api", "e2")])
+    starts = db.session.execute(
+        db.select(FollowEvent.observed_at, FollowEvent.period_started_at)
+        .where(FollowEvent.action == "unfollow")
+        .order_by(FollowEvent.observed_at)
+    ).all()
+    assert [tuple(r) for r in starts] == [(t(2, 1), t(1, 1)), (t(3, 1), t(2, 10))]
+    assert unfollow_insights(db.session, AS_OF, 90).avg_follow_days == round((31 + 19) / 2, 1)

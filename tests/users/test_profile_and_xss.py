@@ -148,10 +148,12 @@ def test_profile_lookup_and_autocomplete(client, login_as, cast):
 
 
 def test_unfollowed_insights_and_chart(client, login_as, cast):
+    followed, unfollowed = NOW - timedelta(days=20), NOW - timedelta(days=3)
+    common = {"person_id": cast["dave"].id, "direction": "follower", "source": "list_scrape"}
     db.session.add_all(
         [
-            FollowEvent(person_id=cast["dave"].id, direction="follower", action=a, source="list_scrape", observed_at=t)
-            for a, t in (("follow", NOW - timedelta(days=20)), ("unfollow", NOW - timedelta(days=3)))
+            FollowEvent(**common, action="follow", observed_at=followed),
+            FollowEvent(**common, action="unfollow", observed_at=unfollowed, period_started_at=followed),
         ]
     )
     db.session.commit()
