@@ -76,6 +76,8 @@ def app(_migrated, instance_dir, app_config):
     with app.app_context():
         yield app
         db.session.remove()
+        # A job the test started may still be finishing in the embedded worker: let it end first.
+        assert app.extensions["mhc_jobs"].wait_idle(60), "the embedded worker was still busy after 60 s"
         _empty_tables()
         db.engine.dispose()
 
@@ -85,6 +87,8 @@ def _empty_tables() -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in SEEDED_TABLES]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            # A connection left idle in a transaction would block TRUNCATE forever: fail loudly instead.
+            conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
             conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
         else:
             for table in tables:

@@ -94,7 +94,7 @@ def follow_sync(run_id, direction: str) -> dict:
     expected, basis = follower_yardstick(db.session, cfg["OWNER_USERNAME"]) if d == "follower" else (None, None)
     observed_at = utcnow()
     db.session.commit()  # hold no transaction open while the browser works
-    names, expected, basis, pages = _scrape(run_id, d, expected, basis)
+    names, expected, basis, pages = _scrape(run_id, d, expected, basis, cookies)
     result = follow_ledger.apply_follow_list(db.session, d, names, observed_at, "list_scrape", run_id=run_id)
     counts = {
         **_summary(result),
@@ -111,7 +111,7 @@ def follow_sync(run_id, direction: str) -> dict:
     return counts
 
 
-def _scrape(run_id, direction: str, expected, basis) -> tuple[list[str], int | None, str | None, int]:
+def _scrape(run_id, direction: str, expected, basis, cookies) -> tuple[list[str], int | None, str | None, int]:
     cfg = current_app.config
     settings = BrowserSettings(
         chromium_path=cfg["CHROMIUM_PATH"],
@@ -119,7 +119,7 @@ def _scrape(run_id, direction: str, expected, basis) -> tuple[list[str], int | N
         nav_timeout_ms=cfg["BROWSER_NAV_TIMEOUT_MS"],
         page_delay=tuple(cfg["BROWSER_PAGE_DELAY"]),
     )
-    with browser_page(settings, secrets.load_cookies(db.session)) as page:
+    with browser_page(settings, cookies) as page:
         reader = FollowListPages(
             page,
             cfg["CHATURBATE_BASE_URL"],

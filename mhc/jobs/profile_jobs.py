@@ -39,6 +39,7 @@ def profile_scrape(run_id, person_ids: list[str]) -> dict:
         priorities.mark_status(db.session, [pid for pid, _ in targets], "processing")
         cookies = secrets.load_cookies(db.session)
         owner = cfg["OWNER_USERNAME"].lower() if cookies else None  # without cookies the follow state means nothing
+        db.session.commit()  # end the read transaction: never hold one open while a browser works
         with browser_page(_settings(cfg), cookies) as page:
             profile_page = ProfilePage(
                 page, cfg["CHATURBATE_BASE_URL"], cfg["BROWSER_CHALLENGE_WAIT"], cfg["BROWSER_NAV_TIMEOUT_MS"]

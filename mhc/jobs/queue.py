@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import redis
 from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import WorkerStatus
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class JobQueues:
         else:
             self.connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
         self._thread: threading.Thread | None = None
+        self._worker: ThreadWorker | None = None
         self._scheduler: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -66,6 +69,18 @@ class JobQueues:
             self._thread = threading.Thread(target=self._work, name="mhc-embedded-worker", daemon=True)
             self._thread.start()
 
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until the embedded worker has nothing queued or running (tests call this before cleanup)."""
+        if not self.embedded or self._worker is None:
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = self._worker.get_state() == WorkerStatus.BUSY
+            if not busy and not any(self.queue(name[len(self.prefix) :]).count for name in self.names):
+                return True
+            time.sleep(0.05)
+        return False
+
     def ensure_scheduler(self) -> None:
         """Start the interval scheduler beside the embedded worker (embedded mode, SCHEDULER_ENABLED)."""
         if not self.embedded or not self.app.config.get("SCHEDULER_ENABLED"):
@@ -87,7 +102,7 @@ class JobQueues:
         import fakeredis
 
         conn = fakeredis.FakeRedis(server=self._server)
-        worker = self.make_worker(conn, ThreadWorker)
+        worker = self._worker = self.make_worker(conn, ThreadWorker)
         with self.app.app_context():
             from mhc.jobs.recovery import recover_abandoned
 
