@@ -79,8 +79,16 @@ def _seed(count: int) -> None:
     persons = db.metadata.tables["persons"]
     profiles = db.metadata.tables["profiles"]
     ids = [uuid.uuid4() for _ in range(count)]
+    # Like a real directory: mostly viewers, a tenth models. Listing a model as a follower merges its role
+    # to BOTH (a write both loops must do once per person); the per-row reference skips role merging.
     person_rows = [
-        {"id": pid, "username": f"user_{i}", "platform": "chaturbate", "role": "MODEL", "first_seen_at": T}
+        {
+            "id": pid,
+            "username": f"user_{i}",
+            "platform": "chaturbate",
+            "role": "MODEL" if i % 10 == 0 else "VIEWER",
+            "first_seen_at": T,
+        }
         for i, pid in enumerate(ids)
     ]
     bulk.insert_rows(db.session, persons, person_rows)
@@ -103,6 +111,7 @@ def _names(size: int, persons: int) -> list[str]:
 
 def _reset() -> None:
     db.session.execute(sa.text("DELETE FROM follow_events"))
+    db.session.execute(sa.text("UPDATE persons SET role = 'MODEL' WHERE role = 'BOTH'"))
     db.session.execute(sa.text("DELETE FROM persons WHERE username LIKE 'newbie_%'"))
     db.session.execute(
         sa.text(
