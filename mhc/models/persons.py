@@ -78,7 +78,9 @@ class Person(db.Model):
         Index("ix_persons_rank_observed", "rank_observed_at"),
         Index("ix_persons_role", "role", "username"),
         # Trigram index for username substring search (plain b-tree on SQLite); see migration 0006.
-        Index("ix_persons_username_trgm", "username", postgresql_using="gin", postgresql_ops={"username": "gin_trgm_ops"}),
+        Index(
+            "ix_persons_username_trgm", "username", postgresql_using="gin", postgresql_ops={"username": "gin_trgm_ops"}
+        ),
     )
 
     def __str__(self) -> str:
