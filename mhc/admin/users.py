@@ -29,7 +29,6 @@ from mhc.services import directory, insights, priorities
 
 CATEGORY = "Users"
 STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}
-INSIGHTS_LONGEST_WINDOW = 90
 JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
 
 
@@ -633,20 +632,20 @@ class UnfollowedView(PersonListView):
         return out
 
     def insights(self, view_args):
-        """Insights for the chosen window, and the chart's JSON URL."""
-        # The service's windows are 7, 30 and 90 days: "all" shows the longest one, labelled as such.
-        window = self.active_window(view_args.filters) or INSIGHTS_LONGEST_WINDOW
+        """Insights for the chosen window (None: all of the history), and the chart's JSON URL."""
+        window = self.active_window(view_args.filters)
         return {
             "data": insights.unfollow_insights(db.session, utcnow(), window),
             "window": window,
-            "chart_url": self.get_url(".per_day", window=window),
+            "window_label": f"{window}d" if window else "all time",
+            "chart_url": self.get_url(".per_day", window=window or "all"),
             "has_chart": True,
         }
 
     @expose("/per-day.json")
     def per_day(self):
         """Unfollows per day over the window, for the bar chart."""
-        window = flt.WINDOWS.get(request.args.get("window", ""), INSIGHTS_LONGEST_WINDOW)
+        window = flt.WINDOWS.get(request.args.get("window", ""))  # anything else: all of the history
         points = insights.unfollows_per_day(db.session, utcnow(), window)
         return jsonify(points=[[d.isoformat() if isinstance(d, date) else str(d), int(n)] for d, n in points])
 

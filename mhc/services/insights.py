@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from mhc.models import FollowEvent
 
 DIRECTION = "follower"
-WINDOWS = (7, 30, 90)
+WINDOWS = (7, 30, 90, None)  # None: all of the history
+ALL_TIME_START = datetime(1970, 1, 1, tzinfo=UTC)
+CHART_MAX_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,19 @@ class Insights:
     unfollows_30d: int
     avg_follow_days: float | None
     unfollow_rate_pct: float | None
-    window_days: int
+    window_days: int | None
 
     def to_dict(self) -> dict:
         """JSON-ready."""
         return asdict(self)
 
 
-def unfollow_insights(session: Session, as_of: datetime, window_days: int = 30) -> Insights:
-    """Unfollow counts, average follow length and unfollow rate as of `as_of` over `window_days`."""
+def unfollow_insights(session: Session, as_of: datetime, window_days: int | None = 30) -> Insights:
+    """Unfollow counts, average follow length and unfollow rate as of `as_of` over `window_days`
+    (None: the whole history, whose start has no followers, so its rate is null)."""
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}")
-    start = as_of - timedelta(days=window_days)
+    start = ALL_TIME_START if window_days is None else as_of - timedelta(days=window_days)
     in_window = _count_unfollows(session, start, as_of)
     followers_then = _followers_at(session, start)
     rate = round(100 * in_window / followers_then, 1) if followers_then else None
@@ -105,9 +108,14 @@ def _avg_follow_days(session: Session, start: datetime, end: datetime) -> float 
     return None if mean is None else round(float(mean) / 86400, 1)
 
 
-def unfollows_per_day(session: Session, as_of: datetime, window_days: int = 30) -> list[tuple[date, int]]:
-    """Unfollows per UTC day for the `window_days` days ending on as_of's date (zeros included)."""
+def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None = 30) -> list[tuple[date, int]]:
+    """Unfollows per UTC day for the `window_days` days ending on as_of's date (zeros included); None: from
+    the first recorded unfollow, at most CHART_MAX_DAYS days."""
     last = as_of.astimezone(UTC).date()
+    if window_days is None:
+        first_seen = session.scalar(select(func.min(FollowEvent.observed_at)).where(*_unfollows(ALL_TIME_START, as_of)))
+        window_days = (last - _aware(first_seen).astimezone(UTC).date()).days + 1 if first_seen else 1
+        window_days = min(window_days, CHART_MAX_DAYS)
     first = last - timedelta(days=window_days - 1)
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     stmt = select(FollowEvent.observed_at).where(

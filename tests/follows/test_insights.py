@@ -128,3 +128,19 @@ def test_the_ledger_records_where_each_follow_period_began(app):
     ).all()
     assert [tuple(r) for r in starts] == [(t(2, 1), t(1, 1)), (t(3, 1), t(2, 10))]
     assert unfollow_insights(db.session, AS_OF, 90).avg_follow_days == round((31 + 19) / 2, 1)
+
+
+def test_all_time_window(history):
+    """The whole history: every follower unfollow counts, the average covers every recorded period, and the
+    rate is null (nobody followed before the first row)."""
+    result = unfollow_insights(db.session, AS_OF, None)
+    assert (result.unfollows_7d, result.unfollows_30d, result.unfollow_rate_pct, result.window_days) == (
+        2,
+        5,
+        None,
+        None,
+    )
+    assert abs(result.avg_follow_days - (86 + 38 + 26 + 37.5 + 41 + 82) / 6) <= 0.05
+    days = unfollows_per_day(db.session, AS_OF, None)
+    assert days[0] == (date(2026, 2, 10), 1)  # from the first recorded unfollow
+    assert days[-1][0] == date(2026, 3, 31) and sum(n for _, n in days) == 7

@@ -165,3 +165,8 @@ def test_unfollowed_insights_and_chart(client, login_as, cast):
     chart = soup.select_one("[data-testid=unfollows-chart]")
     points = client.get(chart["data-url"]).get_json()["points"]
     assert len(points) == 30 and sum(n for _, n in points) == 1
+    everything = BeautifulSoup(client.get("/users/unfollowed/").get_data(as_text=True), "html.parser")
+    assert "Unfollow rate (all time)" in everything.select_one("[data-testid=insights]").get_text(" ", strip=True)
+    assert everything.select_one("[data-testid=avg-follow-days]").get_text(strip=True) == "17.0 days"
+    all_points = client.get(everything.select_one("[data-testid=unfollows-chart]")["data-url"]).get_json()["points"]
+    assert len(all_points) == 4 and sum(n for _, n in all_points) == 1  # from the first unfollow, 3 days ago
