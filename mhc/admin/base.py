@@ -48,7 +48,16 @@ class PermissionMixin:
 
 
 class SecuredBaseView(PermissionMixin, BaseView):
-    """A custom (non-model) panel page."""
+    """A custom (non-model) panel page: reading needs `permission`, every POST needs `edit_permission`
+    (when set), so a custom page's form cannot be posted by someone who may only look at it."""
+
+    def _handle_view(self, name, **kwargs):
+        denied = super()._handle_view(name, **kwargs)
+        if denied is not None:
+            return denied
+        if request.method == "POST" and self.edit_permission and not self.can_write():
+            abort(403)
+        return None
 
 
 class SecuredModelView(PermissionMixin, ModelView):
