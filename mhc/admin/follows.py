@@ -119,16 +119,7 @@ class FollowListsView(SecuredBaseView):
         run = db.session.get(JobRun, _uuid_or_404(run_id))
         if run is None or run.kind != FOLLOW_SYNC:
             abort(404)
-        return jsonify(
-            {
-                "run_id": str(run.id),
-                "status": run.status,
-                "progress": run.progress,
-                "text": run.progress_text or "",
-                "counts": run.counts,
-                "error": run.error,
-            }
-        )
+        return jsonify(run.progress_payload())
 
     @expose("/runs/<run_id>/confirm", methods=["POST"])
     def confirm(self, run_id):

@@ -439,15 +439,7 @@ class PersonListView(SecuredModelView):
         run = db.session.get(JobRun, run_id)
         if run is None or run.kind not in JOB_KINDS_SHOWN:
             abort(404)
-        return jsonify(
-            id=str(run.id),
-            kind=run.kind,
-            status=run.status,
-            progress=run.progress,
-            progress_text=run.progress_text,
-            counts=run.counts,
-            error=run.error,
-        )
+        return jsonify(run.progress_payload())
 
 
 def perform(name: str, targets: list, *, redirect_to: str):

@@ -43,6 +43,18 @@ class JobRun(db.Model):
         Index("ix_job_runs_lock_key", "lock_key", "status"),
     )
 
+    def progress_payload(self) -> dict:
+        """What the panel's progress bars poll (one shape for every page that shows a run)."""
+        return {
+            "id": str(self.id),
+            "kind": self.kind,
+            "status": self.status,
+            "progress": self.progress,
+            "text": self.progress_text or "",
+            "counts": self.counts,
+            "error": self.error,
+        }
+
     @property
     def duration_seconds(self) -> float | None:
         """Seconds between start and finish, when both are known."""

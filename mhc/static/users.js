@@ -126,7 +126,7 @@
       .then(function (run) {
         var bar = box.querySelector(".progress-bar");
         bar.style.width = (run.progress || 0) + "%";
-        var detail = run.progress_text || run.text;
+        var detail = run.text;
         var text = run.status + (detail ? ": " + detail : "") + (run.error ? " — " + run.error : "");
         box.querySelector(".job-text").textContent = text;
         box.setAttribute("data-status", run.status);
