@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
@@ -39,5 +39,10 @@ class FollowEvent(db.Model):
         CheckConstraint("source IN ('list_scrape', 'events_api', 'profile_scrape', 'manual_import')", name="source"),
         Index("ix_follow_events_person_direction", "person_id", "direction", "observed_at"),
         Index("ix_follow_events_direction_action", "direction", "action", "observed_at"),
-        Index("ix_follow_events_event_id", "event_id"),
+        Index(
+            "ix_follow_events_event_id",
+            "event_id",
+            postgresql_where=text("event_id IS NOT NULL"),
+            sqlite_where=text("event_id IS NOT NULL"),
+        ),
     )

@@ -156,7 +156,24 @@ class Profile(db.Model):
             postgresql_where=text("unfollower_at IS NOT NULL"),
             sqlite_where=text("unfollower_at IS NOT NULL"),
         ),
-        Index("ix_profiles_following", "following", "following_since"),
-        Index("ix_profiles_follower", "follower", "follower_since"),
-        Index("ix_profiles_tags", "tags", postgresql_using="gin"),
+        # Partial (migration 0008): a follow-list apply rewrites many profiles, and each index entry costs.
+        Index(
+            "ix_profiles_following",
+            "following_since",
+            postgresql_where=text("following"),
+            sqlite_where=text("following = 1"),
+        ),
+        Index(
+            "ix_profiles_follower",
+            "follower_since",
+            postgresql_where=text("follower"),
+            sqlite_where=text("follower = 1"),
+        ),
+        Index(
+            "ix_profiles_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_where=text("tags IS NOT NULL"),
+            sqlite_where=text("tags IS NOT NULL"),
+        ),
     )

@@ -2,7 +2,7 @@
 
 Paging ("deferred join"). A list page runs (1) its counts, (2) one id query and (3) one row query. The id
 query selects only `persons.id` in the page's order with OFFSET/LIMIT; every sort matches an index
-((column, id) and (column DESC NULLS LAST, id DESC) on persons, migrations 0001/0006; the (flag, date)
+((column, id) and (column DESC NULLS LAST, id DESC) on persons, migrations 0001/0006; the (date) WHERE flag
 indexes on profiles for the follow tabs), so PostgreSQL reads the index in order, index-only for the
 Directory: skipping 9,950 entries for page 200 costs about what page 1 costs (bench/list_pages.py
 measures both). The row query then loads those 50 persons with profile and priority lookup by primary key.
@@ -57,7 +57,7 @@ def tab_condition(tab: str):
     """The WHERE clause that defines a tab's persons (profiles joined)."""
     if tab == "directory":
         return None
-    # `= true` (not `IS true`) so PostgreSQL can use the (following, following_since) indexes
+    # `= true` (not `IS true`): it matches the partial indexes' predicates ((following_since) WHERE following)
     if tab == "following":
         return Profile.following == true()
     if tab == "followers":
@@ -182,8 +182,8 @@ def order_by(columns, desc: bool) -> list:
 
     Person columns sort NULLs last either way, matching the (column, id) and (column DESC NULLS LAST,
     id DESC) indexes, so the page is read in index order; username sorts on (platform, username), the
-    unique index. Profile columns (follow dates) sort in their (flag, date) index order instead, which
-    puts unknown dates first when descending, and break ties on profiles.person_id (the same value).
+    unique index. Profile columns (follow dates) sort in the order of their partial (date) WHERE flag
+    indexes instead, which puts unknown dates first when descending, and break ties on profiles.person_id.
     """
     columns = columns if isinstance(columns, tuple) else (columns,)
     on_profile = columns[0].class_ is Profile
