@@ -1,6 +1,7 @@
 """Bench: apply a follower list of 2k / 20k / 100k names against 200,000 persons (L scale), set-based
 (follow_ledger.apply_follow_list) vs a per-row reference loop (select person, insert if missing, select
-profile, update), from the same starting state each time. Prints seconds and the ratio.
+profile, update), from the same starting state each time. Prints seconds and the ratio, and the time to
+apply the same list once more (the daily case: nothing changed, nothing written).
 
     python bench/follow_ledger.py --database-url postgresql://postgres@127.0.0.1:5432/test
     python bench/follow_ledger.py                    # SQLite in a temporary directory
@@ -46,10 +47,10 @@ def main() -> None:
             upgrade()
             _seed(args.persons)
             print(f"\nfollow ledger on {backend}, {args.persons:,} persons", flush=True)
-            print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7}", flush=True)
+            print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7} {'re-apply s':>11}", flush=True)
             for size in SIZES:
-                size, fast, slow = _measure(size, args.persons)
-                print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x", flush=True)
+                size, fast, slow, again = _measure(size, args.persons)
+                print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x {again:>11.2f}", flush=True)
             db.engine.dispose()
 
 
@@ -122,19 +123,23 @@ def _reset() -> None:
     db.session.commit()
 
 
-def _measure(size: int, persons: int) -> tuple[int, float, float]:
+def _measure(size: int, persons: int) -> tuple[int, float, float, float]:
     names = _names(size, persons)
     _reset()
     start = time.perf_counter()
     result = apply_follow_list(db.session, "follower", names, T, "manual_import")
     fast = time.perf_counter() - start
     assert result.added == size, result
+    start = time.perf_counter()
+    result = apply_follow_list(db.session, "follower", names, T, "manual_import")
+    again = time.perf_counter() - start
+    assert (result.added, result.removed, result.unchanged) == (0, 0, size), result
     _reset()
     start = time.perf_counter()
     _per_row(names)
     slow = time.perf_counter() - start
     _reset()
-    return size, fast, slow
+    return size, fast, slow, again
 
 
 def _per_row(names: list[str]) -> None:

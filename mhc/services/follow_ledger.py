@@ -12,7 +12,8 @@ Rules (issue 5), per direction (`following`: whom the owner follows; `follower`:
 - a complete list that would unmark more than MASS_REMOVAL_SHARE (and more than MASS_REMOVAL_MIN) of the
   current set is not applied unless confirmed: the result says `held`.
 
-Complete lists are applied set-based through a temporary table (ANALYZEd on PostgreSQL) in one transaction.
+Complete lists are applied set-based in one transaction: the list is resolved once into a temporary table
+(ANALYZEd on PostgreSQL), then a handful of statements write from it by key.
 """
 
 from __future__ import annotations
@@ -127,11 +128,9 @@ def apply_follow_list(
         result.created = sql.create_persons()
         sql.merge_roles()
         sql.create_profiles()
-        result.added = sql.mark_listed(source, run_id)
+        result.added = sql.mark_listed(source, run_id)  # the same rows the plan counted
         sql.confirm_listed()
         result.removed = sql.unmark_missing(source, run_id)
-        result.ignored_older = sql.count_ignored()
-        result.unchanged = result.listed - result.added - sql.count_listed_unmarked()
         sql.drop()
         session.commit()
     except Exception:
@@ -205,162 +204,179 @@ PERIOD_START = (
 )
 
 
-class _Sql:
-    """The statements of one list apply, over a temporary table of the observed usernames."""
+# A new random (version 4) id for each new person, made by the database: generating 100,000 in Python costs
+# half a second. SQLite stores UUIDs as 32 hex digits (version nibble 13th, variant nibble 17th).
+NEW_UUID_PG = "gen_random_uuid()"
+NEW_UUID_SQLITE = (
+    "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || substr('89ab', abs(random()) % 4 + 1, 1) "
+    "|| substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+)
 
-    TABLE = "follow_list_tmp"
+
+class _Sql:
+    """The statements of one list apply.
+
+    The observed usernames go into a temporary table; one join then resolves, once, everything the apply
+    needs to know about each listed person and each marked person missing from the list (`follow_apply`,
+    one row per person, integer flags). Every count comes from that table, and every write reads its rows
+    from it and touches the real tables by key, so no statement repeats the username join.
+    """
+
+    NAMES, APPLY = "follow_list_tmp", "follow_apply"
 
     def __init__(self, session: Session, cols: Columns, direction: str, observed_at: datetime):
         self.session, self.c, self.direction, self.t = session, cols, direction, observed_at
         self.pg = session.get_bind().dialect.name == "postgresql"
-        self.table = sa.Table(
-            self.TABLE,
+        self.names = sa.Table(
+            self.NAMES,
             sa.MetaData(),
             sa.Column("username", sa.String(64), primary_key=True),
-            sa.Column("new_id", sa.Uuid, nullable=False),
             prefixes=["TEMPORARY"],
         )
 
     def run(self, sql: str, **params):
         """Execute one statement with the direction's columns filled in; typed binds for times and run id."""
-        rendered = sql.format(c=self.c, tmp=self.TABLE, newer=self._newer(), join="JOIN" if self.pg else "CROSS JOIN")
+        rendered = sql.format(c=self.c, names=self.NAMES, apply=self.APPLY, newer=self._newer())
         values = {"t": self.t, "now": utcnow(), "d": self.direction, **params}
         types = {"t": UTCDateTime(), "now": UTCDateTime(), "run": sa.Uuid()}
         binds = [bindparam(k, v, type_=types.get(k)) for k, v in values.items() if re.search(f":{k}\\b", rendered)]
         return self.session.execute(text(rendered).bindparams(*binds))
 
     def _newer(self) -> str:
-        # A newer history row, or a newer complete list that confirmed the current state, wins.
+        # A newer history row, or a newer complete list that confirmed the current state, wins. The history
+        # test is an uncorrelated IN: one hashed set of the (few) persons with rows after T, not a probe per row.
         return (
-            f"((pr.{self.c.checked} IS NOT NULL AND pr.{self.c.checked} > :t) OR EXISTS (SELECT 1 FROM follow_events e "
-            "WHERE e.person_id = pr.person_id AND e.direction = :d AND e.observed_at > :t))"
+            f"((pr.{self.c.checked} IS NOT NULL AND pr.{self.c.checked} > :t) OR pr.person_id IN (SELECT e.person_id "
+            "FROM follow_events e WHERE e.direction = :d AND e.observed_at > :t))"
         )
 
     def load(self, names: list[str]) -> None:
-        """Create and fill the temporary table (COPY on PostgreSQL), then ANALYZE it."""
-        self.session.execute(text(f"DROP TABLE IF EXISTS {self.TABLE}"))
-        uuid_type = "UUID" if self.pg else "CHAR(32)"
-        suffix = " ON COMMIT DROP" if self.pg else ""
-        self.session.execute(
-            text(
-                f"CREATE TEMPORARY TABLE {self.TABLE} "
-                f"(username VARCHAR(64) PRIMARY KEY, new_id {uuid_type} NOT NULL){suffix}"
-            )
+        """Fill the names table (COPY on PostgreSQL) and resolve it into `follow_apply`."""
+        self.drop()
+        on_commit = " ON COMMIT DROP" if self.pg else ""
+        self.session.execute(text(f"CREATE TEMPORARY TABLE {self.NAMES} (username VARCHAR(64) PRIMARY KEY){on_commit}"))
+        bulk.insert_rows(self.session, self.names, [{"username": n} for n in names])
+        self._analyze(self.NAMES)
+        # Listed names: is_new (no person yet), the person's role, its profile, whether it is marked, whether
+        # a newer recorded state wins, whether the list confirms a state checked before T.
+        self.run(
+            "CREATE TEMPORARY TABLE {apply}" + on_commit + " AS SELECT t.username AS username, "
+            "coalesce(p.id, "
+            + (NEW_UUID_PG if self.pg else NEW_UUID_SQLITE)
+            + ") AS person_id, p.role AS role, pr.id AS profile_id, 1 AS listed, "
+            "CASE WHEN p.id IS NULL THEN 1 ELSE 0 END AS is_new, "
+            "CASE WHEN pr.{c.flag} THEN 1 ELSE 0 END AS marked, "
+            "CASE WHEN pr.id IS NOT NULL AND {newer} THEN 1 ELSE 0 END AS newer, "
+            "CASE WHEN pr.{c.flag} AND (pr.{c.checked} IS NULL OR pr.{c.checked} < :t) THEN 1 ELSE 0 END AS stale "
+            "FROM {names} t LEFT JOIN persons p ON p.platform = 'chaturbate' AND p.username = t.username "
+            "LEFT JOIN profiles pr ON pr.person_id = p.id"
         )
-        bulk.insert_rows(self.session, self.table, [{"username": n, "new_id": uuid.uuid4()} for n in names])
+        self.session.execute(text(f"CREATE INDEX ix_{self.APPLY}_person ON {self.APPLY} (person_id)"))
+        # Marked persons missing from the list.
+        self.run(
+            "INSERT INTO {apply} (username, person_id, role, profile_id, listed, is_new, marked, newer, stale) "
+            "SELECT NULL, pr.person_id, NULL, pr.id, 0, 0, 1, CASE WHEN {newer} THEN 1 ELSE 0 END, 0 "
+            "FROM profiles pr WHERE pr.{c.flag} = TRUE AND NOT EXISTS "
+            "(SELECT 1 FROM {apply} a WHERE a.person_id = pr.person_id)"
+        )
+        self._analyze(self.APPLY)
+
+    def _analyze(self, table: str) -> None:
         # Without statistics PostgreSQL assumes a tiny table and picks nested loops (20 s instead of 0.5 s).
-        self.session.execute(text(f"ANALYZE {self.TABLE}"))
+        if self.pg:
+            self.session.execute(text(f"ANALYZE {table}"))
 
     def drop(self) -> None:
-        """Drop the temporary table (PostgreSQL would drop it at commit anyway)."""
-        self.session.execute(text(f"DROP TABLE IF EXISTS {self.TABLE}"))
+        """Drop the temporary tables (PostgreSQL would drop them at commit anyway)."""
+        for table in (self.APPLY, self.NAMES):
+            self.session.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
-    # Listed persons are found from the (small, analyzed) list; missing ones from the marked profiles.
-    # SQLite keeps CROSS JOIN's table order, so each statement starts from the right side there.
-    LISTED = (
-        "{tmp} t {join} persons p ON p.platform = 'chaturbate' AND p.username = t.username "
-        "{join} profiles pr ON pr.person_id = p.id"
-    )
-    MISSING = (
-        "profiles pr {join} persons p ON p.id = pr.person_id WHERE pr.{c.flag} = TRUE "
-        "AND NOT EXISTS (SELECT 1 FROM {tmp} t WHERE t.username = p.username)"
-    )
+    ADD = "listed = 1 AND marked = 0 AND newer = 0"
+    REMOVE = "listed = 0 AND newer = 0"
 
     def plan(self, listed: int) -> ApplyResult:
-        """Counts before any write: current set, additions (incl. new persons), removals, unchanged."""
-        current = self.run("SELECT count(*) FROM profiles WHERE {c.flag} = TRUE").scalar_one()
-        known, to_add, marked, older = self.run(
-            "SELECT count(*), coalesce(sum(CASE WHEN NOT pr.{c.flag} AND NOT {newer} THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN pr.{c.flag} THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN NOT pr.{c.flag} AND {newer} THEN 1 ELSE 0 END), 0) FROM " + self.LISTED
-        ).one()
-        removed, kept = self.run(
-            "SELECT coalesce(sum(CASE WHEN NOT {newer} THEN 1 ELSE 0 END), 0), "
-            "coalesce(sum(CASE WHEN {newer} THEN 1 ELSE 0 END), 0) FROM " + self.MISSING
-        ).one()
+        """Every count of the apply, read from `follow_apply` before any write."""
+        added, unchanged, older, removed, kept = (
+            int(n or 0)
+            for n in self.run(
+                "SELECT sum(CASE WHEN " + self.ADD + " THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN listed = 1 AND marked = 1 THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN listed = 1 AND marked = 0 AND newer = 1 THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN " + self.REMOVE + " THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN listed = 0 AND newer = 1 THEN 1 ELSE 0 END) FROM {apply}"
+            ).one()
+        )
         return ApplyResult(
             direction=self.direction,
             observed_at=self.t,
             listed=listed,
-            added=int(to_add) + listed - int(known),  # listed names without a profile yet are additions
-            removed=int(removed),
-            unchanged=int(marked),
-            ignored_older=int(older) + int(kept),
-            current=current,
+            added=added,
+            removed=removed,
+            unchanged=unchanged,
+            ignored_older=older + kept,
+            current=unchanged + removed + kept,  # every marked profile is listed-and-marked or missing
         )
 
     def create_persons(self) -> int:
         """Insert persons for usernames never seen before; return how many."""
         return self.run(
             "INSERT INTO persons (id, username, platform, role, first_seen_at) "
-            "SELECT t.new_id, t.username, 'chaturbate', :role, :t FROM {tmp} t WHERE NOT EXISTS "
-            "(SELECT 1 FROM persons p WHERE p.platform = 'chaturbate' AND p.username = t.username)",
+            "SELECT person_id, username, 'chaturbate', :role, :t FROM {apply} WHERE is_new = 1",
             role=self.c.role,
         ).rowcount
 
     def merge_roles(self) -> None:
         """UNKNOWN takes the list's role; the other role becomes BOTH."""
         self.run(
-            "UPDATE persons SET role = CASE WHEN role = 'UNKNOWN' THEN :role ELSE 'BOTH' END "
-            "WHERE id IN (SELECT p.id FROM {tmp} t {join} persons p ON p.platform = 'chaturbate' "
-            "AND p.username = t.username WHERE p.role NOT IN (:role, 'BOTH'))",
+            "UPDATE persons SET role = CASE WHEN role = 'UNKNOWN' THEN :role ELSE 'BOTH' END WHERE id IN "
+            "(SELECT person_id FROM {apply} WHERE listed = 1 AND is_new = 0 AND role NOT IN (:role, 'BOTH'))",
             role=self.c.role,
         )
 
     def create_profiles(self) -> None:
         """Every listed person gets a profile row (the follow state lives there)."""
         self.run(
-            "INSERT INTO profiles (person_id) SELECT p.id FROM {tmp} t {join} persons p "
-            "ON p.platform = 'chaturbate' AND p.username = t.username "
-            "WHERE NOT EXISTS (SELECT 1 FROM profiles x WHERE x.person_id = p.id)"
+            "INSERT INTO profiles (person_id) SELECT person_id FROM {apply} WHERE listed = 1 AND profile_id IS NULL"
         )
 
     def mark_listed(self, source: str, run_id) -> int:
         """Listed, unmarked, nothing newer: `follow` history, then mark (since kept if set)."""
-        selected = " FROM " + self.LISTED + " WHERE NOT pr.{c.flag} AND NOT {newer}"
-        added = self._history("follow", selected, source, run_id)
+        added = self._history("follow", self.ADD, source, run_id)
         self.run(
             "UPDATE profiles SET {c.flag} = TRUE, {c.since} = coalesce({c.since}, :t), {c.ended} = NULL, "
-            "{c.checked} = :t WHERE id IN (SELECT pr.id" + selected + ")"
+            "{c.checked} = :t WHERE person_id IN (SELECT person_id FROM {apply} WHERE " + self.ADD + ")"
         )
         return added
 
     def confirm_listed(self) -> None:
         """Listed and still marked: the list confirms the state as of T."""
         self.run(
-            "UPDATE profiles SET {c.checked} = :t WHERE id IN (SELECT pr.id FROM " + self.LISTED + " WHERE "
-            "pr.{c.flag} AND (pr.{c.checked} IS NULL OR pr.{c.checked} < :t))"
+            "UPDATE profiles SET {c.checked} = :t WHERE id IN "
+            "(SELECT profile_id FROM {apply} WHERE listed = 1 AND stale = 1)"
         )
 
     def unmark_missing(self, source: str, run_id) -> int:
         """Marked, missing from the list, nothing newer: `unfollow` history, then unmark at T."""
-        selected = " FROM " + self.MISSING + " AND NOT {newer}"
-        removed = self._history("unfollow", selected, source, run_id)
+        removed = self._history("unfollow", self.REMOVE, source, run_id)
         self.run(
             "UPDATE profiles SET {c.flag} = FALSE, {c.ended} = :t, {c.checked} = :t "
-            "WHERE id IN (SELECT pr.id" + selected + ")"
+            "WHERE id IN (SELECT profile_id FROM {apply} WHERE " + self.REMOVE + ")"
         )
         return removed
 
-    def _history(self, action: str, selected: str, source: str, run_id) -> int:
+    def _history(self, action: str, where: str, source: str, run_id) -> int:
         # An unfollow row records when the follow period it ends began (the newest follow before T).
-        began = "NULL" if action == "follow" else PERIOD_START.format(person="pr.person_id", at=":t")
+        began = "NULL" if action == "follow" else PERIOD_START.format(person="a.person_id", at=":t")
         return self.run(
             "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at, "
-            "period_started_at) SELECT pr.person_id, :d, :action, :source, :t, :run, :now, " + began + selected,
+            "period_started_at) SELECT a.person_id, :d, :action, :source, :t, :run, :now, "
+            + began
+            + " FROM {apply} a WHERE "
+            + where,
             action=action,
             source=source,
             run=_uuid(run_id) if run_id else None,
         ).rowcount
-
-    def count_ignored(self) -> int:
-        """Persons left as they were because their recorded state is newer than this list."""
-        missing = self.run("SELECT count(*) FROM " + self.MISSING).scalar_one()
-        return self.count_listed_unmarked() + missing
-
-    def count_listed_unmarked(self) -> int:
-        """Listed persons still unmarked after the apply (a newer unfollow kept them so)."""
-        return self.run("SELECT count(*) FROM " + self.LISTED + " WHERE NOT pr.{c.flag}").scalar_one()
 
 
 # --------------------------------------------------------------------------------------- observations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,6 +71,16 @@ def test_timeline_follow_unfollow_refollow(app):
         ("alice", "follower", "follow", "list_scrape", at(2)),
         ("alice", "follower", "unfollow", "manual_import", at(3)),
     ]
+
+
+def test_new_persons_get_distinct_version_4_ids(app):
+    """The database makes the ids of persons a list creates; the ORM reads them back as UUIDs."""
+    r = apply_follow_list(db.session, "following", [f"new_{i}" for i in range(50)], at(0), "list_scrape")
+    assert r.created == 50
+    ids = db.session.scalars(select(Person.id).where(Person.username.like("new_%"))).all()
+    assert len(set(ids)) == 50
+    assert {(i.version, i.variant) for i in ids} == {(4, uuid.RFC_4122)}
+    assert db.session.get(Person, ids[0]).profile.following
 
 
 def test_same_list_twice_changes_nothing(app):
