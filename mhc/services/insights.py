@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowEvent
+from mhc.models import FollowEvent, Profile
 
 DIRECTION = "follower"
 WINDOWS = (7, 30, 90, None)  # None: all of the history
@@ -48,7 +48,7 @@ def unfollow_insights(session: Session, as_of: datetime, window_days: int | None
         raise ValueError(f"window must be one of {WINDOWS}")
     start = ALL_TIME_START if window_days is None else as_of - timedelta(days=window_days)
     in_window = _count_unfollows(session, start, as_of)
-    followers_then = _followers_at(session, start)
+    followers_then = 0 if window_days is None else _followers_at(session, start)
     rate = round(100 * in_window / followers_then, 1) if followers_then else None
     return Insights(
         unfollows_7d=_count_unfollows(session, as_of - timedelta(days=7), as_of),
@@ -73,10 +73,20 @@ def _count_unfollows(session: Session, start: datetime, end: datetime) -> int:
 
 
 def _followers_at(session: Session, when: datetime) -> int:
-    """Persons whose newest follower history row at `when` is a follow."""
+    """Persons whose newest follower history row at `when` is a follow.
+
+    The follow ledger changes `profiles.follower` only together with a history row, in one transaction, so
+    a person without rows after `when` was then what they are now. Only the persons with later rows (few,
+    for a recent `when`) have their state at `when` rebuilt from history: followers now, minus those of
+    them who follow now, plus those of them who followed then.
+    """
+    changed = select(FollowEvent.person_id).where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at > when)
+    follows_now = select(func.count()).select_from(Profile).where(Profile.follower == true())
+    now = session.scalar(follows_now)
+    changed_now = session.scalar(follows_now.where(Profile.person_id.in_(changed)))
     newest = (
         select(FollowEvent.person_id, func.max(FollowEvent.observed_at).label("at"))
-        .where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at <= when)
+        .where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at <= when, FollowEvent.person_id.in_(changed))
         .group_by(FollowEvent.person_id)
         .subquery()
     )
@@ -88,13 +98,13 @@ def _followers_at(session: Session, when: datetime) -> int:
         .group_by(FollowEvent.person_id)
         .subquery()
     )
-    stmt = (
+    changed_then = session.scalar(
         select(func.count())
         .select_from(FollowEvent)
         .join(last_id, last_id.c.id == FollowEvent.id)
         .where(FollowEvent.action == "follow")
     )
-    return session.scalar(stmt)
+    return now - changed_now + changed_then
 
 
 def _avg_follow_days(session: Session, start: datetime, end: datetime) -> float | None:

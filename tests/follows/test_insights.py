@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from mhc.extensions import db
-from mhc.models import FollowEvent, Person
-from mhc.services.insights import unfollow_insights, unfollows_per_day
+from mhc.models import FollowEvent, Person, Profile
+from mhc.services.insights import _followers_at, unfollow_insights, unfollows_per_day
 
 AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -51,6 +51,16 @@ def history(app):
                 )
             )
             began = when if action == "follow" else None
+        # The follow state the ledger leaves with such a history: the newest row decides.
+        following = events[-1][0] == "follow"
+        db.session.add(
+            Profile(
+                person=person,
+                follower=following,
+                follower_since=events[0][1],
+                unfollower_at=None if following else events[-1][1],
+            )
+        )
     # The other direction never counts.
     other = Person(id=uuid.uuid4(), username="model_i", role="MODEL", first_seen_at=t(1, 1))
     db.session.add(other)
@@ -144,3 +154,34 @@ def test_all_time_window(history):
     days = unfollows_per_day(db.session, AS_OF, None)
     assert days[0] == (date(2026, 2, 10), 1)  # from the first recorded unfollow
     assert days[-1][0] == date(2026, 3, 31) and sum(n for _, n in days) == 7
+
+
+def test_followers_at_matches_a_replay_of_the_history(app):
+    """Followers at past moments, as the insights count them, equal a replay of every history row, for a
+    history the ledger itself wrote from random lists and single observations."""
+    import random
+
+    from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+
+    rng = random.Random(5)
+    names = [f"p{i}" for i in range(40)]
+    for day in range(1, 29):
+        when = t(2, day)
+        if day % 3:
+            apply_follow_list(db.session, "follower", rng.sample(names, rng.randint(25, 32)), when, "list_scrape")
+        else:
+            action = rng.choice(["follow", "unfollow"])
+            apply_observations(
+                db.session, [FollowObservation(rng.choice(names), "follower", action, when, "events_api")]
+            )
+    rows = db.session.execute(
+        db.select(FollowEvent.person_id, FollowEvent.action, FollowEvent.observed_at)
+        .where(FollowEvent.direction == "follower")
+        .order_by(FollowEvent.observed_at, FollowEvent.id)
+    ).all()
+    for moment in [t(1, 31), t(2, 1), t(2, 7, 6), t(2, 14), t(2, 20, 18), t(3, 1)]:
+        state = {}
+        for person_id, action, observed_at in rows:
+            if observed_at <= moment:
+                state[person_id] = action == "follow"
+        assert _followers_at(db.session, moment) == sum(state.values()), moment
