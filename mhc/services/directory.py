@@ -166,7 +166,24 @@ def _planner_rows(session: Session, stmt: Select) -> int:
 
 
 def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:
-    """Counts for All | Models | Viewers over a query that has no role condition yet."""
+    """Counts for All | Models | Viewers over a query that has no role condition yet.
+
+    A small list (SQLite, or at most EXACT_COUNT_CAP rows on PostgreSQL) is counted for all three toggles
+    in one scan; a larger one toggle by toggle (count_rows: the planner's estimate when far above the cap).
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres or _planner_rows(session, query.with_entities(Person.id).order_by(None).statement) <= (
+        ESTIMATE_TRUST_FACTOR * EXACT_COUNT_CAP
+    ):
+        roles = query.with_entities(Person.role).order_by(None)
+        if postgres:
+            roles = roles.limit(EXACT_COUNT_CAP + 1)
+        sub = roles.subquery()
+        counts = session.execute(
+            select(func.count(), *(func.count().filter(sub.c.role.in_(r)) for r in (MODEL_ROLES, VIEWER_ROLES)))
+        ).one()
+        if not postgres or counts[0] <= EXACT_COUNT_CAP:
+            return {toggle: ListCount(int(n)) for toggle, n in zip(ROLE_TOGGLES, counts, strict=True)}
     out = {}
     for toggle in ROLE_TOGGLES:
         condition = role_condition(toggle)

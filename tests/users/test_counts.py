@@ -42,3 +42,22 @@ def test_exact_counts_below_the_cap(client, login_as, cast):
     login_as("viewer")
     soup = BeautifulSoup(client.get("/users/directory/?search=a").get_data(as_text=True), "html.parser")
     assert soup.select_one("[data-testid=list-count]").get_text(strip=True) == "4 persons"
+
+
+@pytest.mark.parametrize("cap", [2_000, 1])
+def test_toggle_counts_agree_with_counting_each_toggle(app, cast, monkeypatch, cap):
+    """Below the cap one scan counts All, Models and Viewers (BOTH in both); above it each is counted alone."""
+    monkeypatch.setattr(directory, "EXACT_COUNT_CAP", cap)
+    for search in ("", "a", "zzz"):
+        query = directory.tab_query(db.session, "directory")
+        if search:
+            query = query.filter(directory.search_condition(search))
+        counts = directory.toggle_counts(db.session, query)
+        for toggle, roles in directory.ROLE_TOGGLES.items():
+            expected = directory.count_exact(
+                db.session, query if roles is None else query.filter(directory.role_condition(toggle))
+            )
+            if counts[toggle].approximate:
+                assert cap == 1 and db.engine.dialect.name == "postgresql"
+            else:
+                assert counts[toggle].value == expected, (search, toggle)
