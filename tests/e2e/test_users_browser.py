@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from mhc.extensions import db
-from mhc.models import AffiliateSnapshot, FollowEvent
+from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup
 from tests.e2e.conftest import log_in
 from tests.users.conftest import NOW, add_person
 
@@ -103,6 +103,37 @@ def test_select_rows_then_add_to_p1(live_server, browser_page, make_user, people
         for name in ("alice", "bob", "carol")
     }
     assert cells == {"alice": "P1 Queued", "bob": "", "carol": "P1 Queued"}
+
+
+def test_select_all_matching_then_add_to_p1(app, live_server, browser_page, make_user):
+    """Page 1 of 2 checked → the banner offers all N matching the filter → the confirmation shows N → every
+    matching person (on both pages, and only those) is added to P1."""
+    for i in range(30):
+        add_person(f"model_{i:02d}", "MODEL", last_seen_at=NOW - timedelta(minutes=i))
+    for i in range(5):
+        add_person(f"viewer_{i}", "VIEWER", last_seen_at=NOW - timedelta(minutes=i))
+    user, password = make_user("admin")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/users/directory/?flt0_show_is=models&page_size=25")
+    banner = page.locator("[data-testid=select-all-banner]")
+    assert not banner.is_visible()
+    page.check("input.action-rowtoggle")
+    assert banner.is_visible()
+    assert banner.inner_text().strip() == "All 25 on this page are selected. Select all 30 matching this filter"
+    page.click(".select-all-link")
+    assert banner.inner_text().strip() == "All 30 matching this filter are selected. Clear selection"
+    page.click("text=With selected")
+    page.click(".dropdown-menu >> text=Add to P1")
+    page.wait_for_selector("[data-testid=confirm-all]")
+    assert page.locator("[data-testid=confirm-count]").inner_text() == "30 persons match this filter."
+    page.click("[data-testid=confirm-all-submit]")
+    page.wait_for_selector(".alert-success")
+    assert "flt0_show_is=models" in page.url
+    lookups = db.session.execute(
+        db.select(Person.username, PriorityLookup.priority).join(PriorityLookup, PriorityLookup.person_id == Person.id)
+    ).all()
+    assert sorted(lookups) == [(f"model_{i:02d}", 1) for i in range(30)]
 
 
 def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_user, people):
