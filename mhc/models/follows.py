@@ -38,7 +38,14 @@ class FollowEvent(db.Model):
         CheckConstraint("action IN ('follow', 'unfollow')", name="action"),
         CheckConstraint("source IN ('list_scrape', 'events_api', 'profile_scrape', 'manual_import')", name="source"),
         Index("ix_follow_events_person_direction", "person_id", "direction", "observed_at"),
-        Index("ix_follow_events_direction_action", "direction", "action", "observed_at"),
+        # INCLUDE on PostgreSQL (migration 0009): the Unfollowed insights read only this index.
+        Index(
+            "ix_follow_events_direction_action",
+            "direction",
+            "action",
+            "observed_at",
+            postgresql_include=["period_started_at"],
+        ),
         Index(
             "ix_follow_events_event_id",
             "event_id",
