@@ -8,6 +8,7 @@ Prints median milliseconds and the ratios.
 
     python bench/list_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
     python bench/list_pages.py --database-url ... --reuse mhc_bench_lists   # keep/reuse the loaded database
+    python bench/list_pages.py --database-url ... --persons 2000000 --snapshots-per-model 4   # XL persons
 
 PostgreSQL only (the seed-view comparison and the trigram index are PostgreSQL features).
 """
@@ -89,6 +90,9 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="PostgreSQL server URL")
     parser.add_argument("--persons", type=int, default=PERSONS)
     parser.add_argument("--reuse", default=None, help="database name to keep (created and loaded if missing)")
+    parser.add_argument(
+        "--snapshots-per-model", type=int, default=None, help="affiliate snapshots per model (demo default: 40)"
+    )
     args = parser.parse_args()
     name = args.reuse or f"mhc_bench_lists_{int(time.time())}"
     url = _ensure_database(args.database_url, name)
@@ -96,7 +100,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             app = create_app(TestConfig(url, Path(tmp)))
             with app.app_context():
-                _prepare(app, args.persons)
+                _prepare(app, args.persons, args.snapshots_per_model)
                 sizes = _sizes()
                 rows = [_measure_case(app, *case) for case in CASES]
                 http = _measure_http(app)
@@ -123,7 +127,7 @@ def _drop_database(server: str, name: str) -> None:
     admin.dispose()
 
 
-def _prepare(app, persons: int) -> None:
+def _prepare(app, persons: int, snapshots_per_model: int | None) -> None:
     """Migrate, load demo data once (L scale), VACUUM ANALYZE, and make the bench admin."""
     from flask_migrate import upgrade
 
@@ -132,7 +136,14 @@ def _prepare(app, persons: int) -> None:
     upgrade()
     if demo.is_empty(db.session):
         started = time.perf_counter()
-        demo.load(db.session, n_persons=persons, seed=7, owner="hudson", progress=lambda m: print("  " + m, flush=True))
+        demo.load(
+            db.session,
+            n_persons=persons,
+            seed=7,
+            owner="hudson",
+            snapshots_per_model=snapshots_per_model,
+            progress=lambda m: print("  " + m, flush=True),
+        )
         print(f"loaded demo data in {time.perf_counter() - started:.0f} s", flush=True)
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
