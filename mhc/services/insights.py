@@ -6,8 +6,11 @@ Definitions (issue 5), for an as-of time A and a window of W days:
   period starts at that person's newest `follow` row before the unfollow (recorded on the unfollow row as
   `period_started_at` when it is written; periods without a recorded start are left out); one decimal;
   null when there is none;
-- `unfollow_rate_pct`: unfollows in the window ÷ followers at the window's start (persons whose newest
-  history row at A - W d is a `follow`) × 100, one decimal; null when there were no followers then.
+- `unfollow_rate_pct`: unfollows in the window ÷ followers at the window's start × 100, one decimal; null
+  when there were no followers then. Followers at a moment are rebuilt from history backwards from today's
+  state: a person whose newest row at that moment is a `follow`, or who has no row then and whose first
+  later row is an `unfollow` (a follow older than the history, e.g. one the seed's tool recorded without
+  history rows).
 """
 
 from __future__ import annotations
@@ -93,36 +96,24 @@ def _window_numbers(session: Session, start: datetime, as_of: datetime) -> tuple
 def _followers_at(session: Session, when: datetime) -> int:
     """Persons whose newest follower history row at `when` is a follow.
 
-    The follow ledger changes `profiles.follower` only together with a history row, in one transaction, so
-    a person without rows after `when` was then what they are now. Only the persons with later rows (few,
-    for a recent `when`) have their state at `when` rebuilt from history: followers now, minus those of
-    them who follow now, plus those of them who followed then.
+    The follow ledger writes a history row exactly when a person's follow state changes, in the same
+    transaction as the change to `profiles.follower`, and never behind a newer row; so each person's rows
+    alternate, and every follow after `when` added one follower since, every unfollow took one away.
+    Followers then = followers now - follows since + unfollows since: two index range counts, whatever
+    the size of the history (tests/follows/test_insights.py checks it against a replay of every row).
     """
-    changed = select(FollowEvent.person_id).where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at > when)
-    follows_now = select(func.count()).select_from(Profile).where(Profile.follower == true())
-    now = session.scalar(follows_now)
-    changed_now = session.scalar(follows_now.where(Profile.person_id.in_(changed)))
-    newest = (
-        select(FollowEvent.person_id, func.max(FollowEvent.observed_at).label("at"))
-        .where(FollowEvent.direction == DIRECTION, FollowEvent.observed_at <= when, FollowEvent.person_id.in_(changed))
-        .group_by(FollowEvent.person_id)
-        .subquery()
-    )
-    # The newest row decides; a follow and an unfollow at the same instant: the later row (higher id).
-    last_id = (
-        select(FollowEvent.person_id, func.max(FollowEvent.id).label("id"))
-        .join(newest, and_(newest.c.person_id == FollowEvent.person_id, newest.c.at == FollowEvent.observed_at))
-        .where(FollowEvent.direction == DIRECTION)
-        .group_by(FollowEvent.person_id)
-        .subquery()
-    )
-    changed_then = session.scalar(
-        select(func.count())
-        .select_from(FollowEvent)
-        .join(last_id, last_id.c.id == FollowEvent.id)
-        .where(FollowEvent.action == "follow")
-    )
-    return now - changed_now + changed_then
+    now = session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
+    follows, unfollows = session.execute(
+        select(
+            func.count().filter(FollowEvent.action == "follow"),
+            func.count().filter(FollowEvent.action == "unfollow"),
+        ).where(
+            FollowEvent.direction == DIRECTION,
+            FollowEvent.action.in_(("follow", "unfollow")),  # the whole (direction, action, observed_at) prefix
+            FollowEvent.observed_at > when,
+        )
+    ).one()
+    return now - follows + unfollows
 
 
 def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None = 30) -> list[tuple[date, int]]:

@@ -77,12 +77,13 @@ def history(app):
 @pytest.mark.parametrize(
     ("window", "expected"),
     [
-        # 30 d: followers at Mar 1 12:00 = a b c d h j k (7); unfollows a b c g h (5); periods 86 38 37.5 82.
-        (30, (2, 5, 60.9, 71.4)),
+        # 30 d: followers at Mar 1 12:00 = a b c d h j k, and g, who unfollows on Mar 20 without a recorded
+        # follow (8); unfollows a b c g h (5); periods 86 38 37.5 82.
+        (30, (2, 5, 60.9, 62.5)),
         # 7 d: followers at Mar 24 12:00 = a c d e j k (6, h left exactly then); unfollows a c; periods 86 37.5.
         (7, (2, 5, 61.8, 33.3)),
-        # 90 d: nobody followed at Dec 31; unfollows a b c c f g h; periods 86 38 26 37.5 41 82.
-        (90, (2, 5, 51.8, None)),
+        # 90 d: at Dec 31 only g followed (1); unfollows a b c c f g h (7); periods 86 38 26 37.5 41 82.
+        (90, (2, 5, 51.8, 700.0)),
     ],
 )
 def test_insights_hand_computed(history, window, expected):
@@ -185,3 +186,18 @@ def test_followers_at_matches_a_replay_of_the_history(app):
             if observed_at <= moment:
                 state[person_id] = action == "follow"
         assert _followers_at(db.session, moment) == sum(state.values()), moment
+
+
+def test_followers_recorded_before_the_history_count_at_the_window_start(app):
+    """Followers the seed's tool marked without history rows were following at the window's start: one
+    of ten unfollowing is a 10% rate, not a division by the (empty) history."""
+    from mhc.services.follow_ledger import apply_follow_list
+
+    for i in range(10):
+        person = Person(id=uuid.uuid4(), username=f"old_{i}", role="VIEWER", first_seen_at=t(1, 1))
+        db.session.add(person)
+        db.session.add(Profile(person=person, follower=True, follower_since=t(1, 1)))
+    db.session.commit()
+    apply_follow_list(db.session, "follower", [f"old_{i}" for i in range(1, 10)], t(3, 20), "list_scrape")
+    got = unfollow_insights(db.session, AS_OF, 30)
+    assert (got.unfollows_30d, got.unfollow_rate_pct, got.avg_follow_days) == (1, 10.0, None)
