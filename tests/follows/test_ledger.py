@@ -13,12 +13,25 @@ from mhc.models import FollowEvent, Person, Profile
 from mhc.services.follow_ledger import (
     FollowListError,
     FollowObservation,
+    _Sql,
     apply_follow_list,
     apply_observations,
     preview_follow_list,
 )
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["join", "probe"])
+def persons_lookup(request, monkeypatch):
+    """Every rule holds whichever way a list finds its persons: PostgreSQL joins the persons table for a
+    long list and probes its index for a short one (the tests' lists are all short of a tiny table, so
+    "probe" forces it; SQLite always probes)."""
+    if request.param == "probe":
+        monkeypatch.setattr(_Sql, "_probes", lambda self, listed: self.pg)
+    else:
+        monkeypatch.setattr(_Sql, "_probes", lambda self, listed: False)
+    return request.param
 
 
 def at(days: float) -> datetime:
