@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from mhc.models.audit import AuditLog
-from mhc.models.follows import FollowEvent
+from mhc.models.follows import FollowDaily, FollowEvent
 from mhc.models.jobs import JobRun
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
@@ -14,6 +14,7 @@ from mhc.models.types import utcnow
 __all__ = [
     "AffiliateSnapshot",
     "AuditLog",
+    "FollowDaily",
     "FollowEvent",
     "Interaction",
     "JobRun",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
@@ -52,4 +53,24 @@ class FollowEvent(db.Model):
             postgresql_where=text("event_id IS NOT NULL"),
             sqlite_where=text("event_id IS NOT NULL"),
         ),
+    )
+
+
+class FollowDaily(db.Model):
+    """Per UTC day and direction: how many follows and unfollows the history holds, and the summed length
+    of the follow periods those unfollows ended. Kept by database triggers on `follow_events` (migration
+    0010) in the same statement as every insert, update or delete, so it always equals an aggregate of
+    the history; the insights read it instead of every row (tests/follows/test_follow_daily.py)."""
+
+    __tablename__ = "follow_daily"
+
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    follows: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    unfollows: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    periods: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default="0", comment="Unfollows with a recorded period start"
+    )
+    period_seconds: Mapped[float] = mapped_column(
+        Float, nullable=False, server_default="0", comment="Summed length of those periods"
     )

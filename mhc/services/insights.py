@@ -15,13 +15,14 @@ Definitions (issue 5), for an as-of time A and a window of W days:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import asdict, astuple, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowEvent, Profile
+from mhc.models import FollowDaily, FollowEvent, Profile
 
 DIRECTION = "follower"
 WINDOWS = (7, 30, 90, None)  # None: all of the history
@@ -46,20 +47,115 @@ class Insights:
 
 def unfollow_insights(session: Session, as_of: datetime, window_days: int | None = 30) -> Insights:
     """Unfollow counts, average follow length and unfollow rate as of `as_of` over `window_days`
-    (None: the whole history, whose start has no followers, so its rate is null)."""
+    (None: the whole history, whose rate is null)."""
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}")
     start = ALL_TIME_START if window_days is None else as_of - timedelta(days=window_days)
-    in_window, last_7d, last_30d, mean_seconds = _window_numbers(session, start, as_of)
-    followers_then = 0 if window_days is None else _followers_at(session, start)
-    rate = round(100 * in_window / followers_then, 1) if followers_then else None
+    week, month = as_of - timedelta(days=7), as_of - timedelta(days=30)
+    since = _totals_since(session, [start, week, month, as_of])
+    window, after = since[start] - since[as_of], since[as_of]
+    followers_then = 0 if window_days is None else _followers_now(session) - since[start].net_follows
+    rate = round(100 * window.unfollows / followers_then, 1) if followers_then > 0 else None
     return Insights(
-        unfollows_7d=last_7d,
-        unfollows_30d=last_30d,
-        avg_follow_days=None if mean_seconds is None else round(float(mean_seconds) / 86400, 1),
+        unfollows_7d=(since[week] - after).unfollows,
+        unfollows_30d=(since[month] - after).unfollows,
+        avg_follow_days=round(window.seconds / window.periods / 86400, 1) if window.periods else None,
         unfollow_rate_pct=rate,
         window_days=window_days,
     )
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """Follower history rows after some moment: follows, unfollows, and of the unfollows those with a
+    recorded period start (`periods`) with the summed length of their periods."""
+
+    follows: int = 0
+    unfollows: int = 0
+    periods: int = 0
+    seconds: float = 0.0
+
+    def __sub__(self, other: _Totals) -> _Totals:
+        return _Totals(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def net_follows(self) -> int:
+        return self.follows - self.unfollows
+
+
+def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _Totals]:
+    """For each moment, the totals of the follower rows strictly after it: the per-day totals
+    (`follow_daily`, kept by triggers) of the days after the moment's UTC day, plus the rows of that day
+    that come after the moment. Two queries, whatever the size of the history."""
+    days = {m: m.astimezone(UTC).date() for m in moments}
+    d, e = FollowDaily, FollowEvent
+    daily = []
+    for m in moments:
+        later = d.day > days[m]
+        daily += [func.sum(d.follows).filter(later), func.sum(d.unfollows).filter(later)]
+        daily += [func.sum(d.periods).filter(later), func.sum(d.period_seconds).filter(later)]
+    daily_row = session.execute(select(*daily).where(d.direction == DIRECTION)).one()
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", e.observed_at - e.period_started_at)
+    else:
+        seconds = (func.julianday(e.observed_at) - func.julianday(e.period_started_at)) * 86400
+    edges, ranges = [], []
+    for m in moments:
+        midnight = datetime.combine(days[m] + timedelta(days=1), time(), UTC)
+        same_day = and_(e.observed_at > m, e.observed_at < midnight)
+        ranges.append(same_day)
+        unfollow = and_(same_day, e.action == "unfollow")
+        edges += [func.count().filter(and_(same_day, e.action == "follow")), func.count().filter(unfollow)]
+        edges += [func.count(e.period_started_at).filter(unfollow), func.sum(seconds).filter(unfollow)]
+    edge_row = session.execute(
+        select(*edges).where(e.direction == DIRECTION, e.action.in_(("follow", "unfollow")), or_(*ranges))
+    ).one()
+    out = {}
+    for i, m in enumerate(moments):
+        day_part, edge_part = daily_row[4 * i : 4 * i + 4], edge_row[4 * i : 4 * i + 4]
+        out[m] = _Totals(*(_number(a) + _number(b) for a, b in zip(day_part, edge_part, strict=True)))
+    return out
+
+
+def _number(value):
+    return 0 if value is None else float(value) if isinstance(value, Decimal) else value
+
+
+def _followers_now(session: Session) -> int:
+    """Followers now (`profiles.follower`).
+
+    Followers at an earlier moment = followers now - follows since + unfollows since: the follow ledger
+    writes a history row exactly when a person's follow state changes, in the same transaction as the
+    change to `profiles.follower`, and never behind a newer row, so each person's rows alternate and every
+    follow since added one follower, every unfollow took one away (tests/follows/test_insights.py checks
+    it against a replay of every row)."""
+    return session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
+
+
+def _followers_at(session: Session, when: datetime) -> int:
+    """Persons following at `when`, rebuilt from today's state and the history since."""
+    return _followers_now(session) - _totals_since(session, [when])[when].net_follows
+
+
+def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None = 30) -> list[tuple[date, int]]:
+    """Unfollows per UTC day for the `window_days` days ending on as_of's date (zeros included); None: from
+    the first recorded unfollow, at most CHART_MAX_DAYS days. Whole days come from `follow_daily`; as_of's
+    own day counts its rows up to as_of."""
+    last = as_of.astimezone(UTC).date()
+    d = FollowDaily
+    if window_days is None:
+        first_day = session.scalar(
+            select(func.min(d.day)).where(d.direction == DIRECTION, d.unfollows > 0, d.day <= last)
+        )
+        window_days = min((last - _day(first_day)).days + 1 if first_day else 1, CHART_MAX_DAYS)
+    first = last - timedelta(days=window_days - 1)
+    per_day = dict.fromkeys((first + timedelta(days=i) for i in range(window_days)), 0)
+    stmt = select(d.day, d.unfollows).where(d.direction == DIRECTION, d.day >= first, d.day < last)
+    for day, unfollows in session.execute(stmt):
+        per_day[_day(day)] = unfollows
+    midnight = datetime.combine(last, time(), UTC)
+    per_day[last] = session.scalar(select(func.count()).where(*_unfollows(midnight - timedelta(microseconds=1), as_of)))
+    return list(per_day.items())
 
 
 def _unfollows(start: datetime, end: datetime):
@@ -71,76 +167,5 @@ def _unfollows(start: datetime, end: datetime):
     )
 
 
-def _window_numbers(session: Session, start: datetime, as_of: datetime) -> tuple[int, int, int, float | None]:
-    """(unfollows in the window, in the last 7 days, in the last 30 days, mean seconds of the follow periods
-    the window's unfollows ended) in one index-only scan over the widest of the three ranges.
-
-    A period's length is measured from the start recorded on its unfollow row (`period_started_at`);
-    rows without one are left out of the mean."""
-    week, month = as_of - timedelta(days=7), as_of - timedelta(days=30)
-    if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", FollowEvent.observed_at - FollowEvent.period_started_at)
-    else:
-        seconds = (func.julianday(FollowEvent.observed_at) - func.julianday(FollowEvent.period_started_at)) * 86400
-    in_window = FollowEvent.observed_at > start
-    stmt = select(
-        func.count().filter(in_window),
-        func.count().filter(FollowEvent.observed_at > week),
-        func.count().filter(FollowEvent.observed_at > month),
-        func.avg(seconds).filter(and_(in_window, FollowEvent.period_started_at.is_not(None))),
-    ).where(*_unfollows(min(start, month), as_of))
-    n_window, n_week, n_month, mean = session.execute(stmt).one()
-    return int(n_window), int(n_week), int(n_month), mean
-
-
-def _followers_at(session: Session, when: datetime) -> int:
-    """Persons whose newest follower history row at `when` is a follow.
-
-    The follow ledger writes a history row exactly when a person's follow state changes, in the same
-    transaction as the change to `profiles.follower`, and never behind a newer row; so each person's rows
-    alternate, and every follow after `when` added one follower since, every unfollow took one away.
-    Followers then = followers now - follows since + unfollows since: two index range counts, whatever
-    the size of the history (tests/follows/test_insights.py checks it against a replay of every row).
-    """
-    now = session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
-    follows, unfollows = session.execute(
-        select(
-            func.count().filter(FollowEvent.action == "follow"),
-            func.count().filter(FollowEvent.action == "unfollow"),
-        ).where(
-            FollowEvent.direction == DIRECTION,
-            FollowEvent.action.in_(("follow", "unfollow")),  # the whole (direction, action, observed_at) prefix
-            FollowEvent.observed_at > when,
-        )
-    ).one()
-    return now - follows + unfollows
-
-
-def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None = 30) -> list[tuple[date, int]]:
-    """Unfollows per UTC day for the `window_days` days ending on as_of's date (zeros included); None: from
-    the first recorded unfollow, at most CHART_MAX_DAYS days."""
-    last = as_of.astimezone(UTC).date()
-    if window_days is None:
-        first_seen = session.scalar(select(func.min(FollowEvent.observed_at)).where(*_unfollows(ALL_TIME_START, as_of)))
-        window_days = (last - _aware(first_seen).astimezone(UTC).date()).days + 1 if first_seen else 1
-        window_days = min(window_days, CHART_MAX_DAYS)
-    first = last - timedelta(days=window_days - 1)
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    stmt = select(FollowEvent.observed_at).where(
-        FollowEvent.direction == DIRECTION,
-        FollowEvent.action == "unfollow",
-        FollowEvent.observed_at >= start,
-        FollowEvent.observed_at <= as_of,
-    )
-    per_day = dict.fromkeys((first + timedelta(days=i) for i in range(window_days)), 0)
-    for (observed_at,) in session.execute(stmt):
-        day = _aware(observed_at).astimezone(UTC).date()
-        if day in per_day:
-            per_day[day] += 1
-    return list(per_day.items())
-
-
-def _aware(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
