@@ -6,12 +6,12 @@ Read-only: every function here only SELECTs, so viewing the page never changes d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowEvent, Interaction, JobRun, Person, Profile
+from mhc.models import FollowDaily, FollowEvent, Interaction, JobRun, Person, Profile
 from mhc.models.owner import BroadcastSession, OwnerStatsSample
 from mhc.services.insights import Insights, unfollow_insights
 
@@ -239,16 +239,19 @@ def net_follows_per_day(session: Session, as_of: datetime, days: int = 30) -> li
 
 
 def _daily_follower_changes(session: Session, since: date | None) -> list[tuple[date, int]]:
-    stmt = select(FollowEvent.observed_at, case((FollowEvent.action == "follow", 1), else_=-1)).where(
-        FollowEvent.direction == "follower"
+    """(UTC day, follows − unfollows) from the per-day totals the triggers keep (follow_daily)."""
+    stmt = (
+        select(FollowDaily.day, FollowDaily.follows - FollowDaily.unfollows)
+        .where(FollowDaily.direction == "follower")
+        .order_by(FollowDaily.day)
     )
     if since is not None:
-        stmt = stmt.where(FollowEvent.observed_at >= datetime.combine(since, datetime.min.time(), tzinfo=UTC))
-    per_day: dict[date, int] = {}
-    # Grouped in Python: timestamps are UTCDateTime on both backends, and the follower history is small.
-    for at, change in session.execute(stmt):
-        per_day[at.date()] = per_day.get(at.date(), 0) + change
-    return sorted(per_day.items())
+        stmt = stmt.where(FollowDaily.day >= since)
+    return [(_as_date(day), int(change)) for day, change in session.execute(stmt)]
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def session_tokens(session: Session, owner: str, as_of: datetime, days: int = 30) -> list[tuple[str, int]]:

@@ -81,3 +81,16 @@ def test_triggers_keep_the_daily_totals_equal_to_the_history(app):
     db.session.execute(delete(Person).where(Person.username.in_(["p3", "p5"])))
     db.session.commit()
     assert stored() == expected()
+
+
+def test_dashboard_charts_read_the_daily_totals(app):
+    """Hudson's net-follows chart and its follower series without Stats API samples."""
+    from mhc.services import dashboard
+
+    names = [f"p{i}" for i in range(5)]
+    apply_follow_list(db.session, "follower", names, T0, "list_scrape")
+    apply_follow_list(db.session, "follower", names[2:] + ["p9"], T0 + timedelta(days=2), "list_scrape")
+    day0, day2 = T0.date(), (T0 + timedelta(days=2)).date()
+    points = dict(dashboard.net_follows_per_day(db.session, T0 + timedelta(days=3), days=5))
+    assert points == {(day0 + timedelta(days=i)).isoformat(): {0: 5, 2: 1 - 2}.get(i, 0) for i in range(-1, 4)}
+    assert dashboard.followers_series(db.session) == [(day0.isoformat(), 5), (day2.isoformat(), 4)]
