@@ -173,12 +173,12 @@ def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:
     """Counts for All | Models | Viewers over a query that has no role condition yet.
 
     A small list (SQLite, or at most EXACT_COUNT_CAP rows on PostgreSQL) is counted for all three toggles
-    in one scan; a larger one toggle by toggle (count_rows: the planner's estimate when far above the cap).
+    in one scan. A larger one shows the planner's estimate for All (the EXPLAIN that decided) and counts
+    Models and Viewers on their own (count_rows).
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres or _planner_rows(session, query.with_entities(Person.id).order_by(None).statement) <= (
-        ESTIMATE_TRUST_FACTOR * EXACT_COUNT_CAP
-    ):
+    estimate = _planner_rows(session, query.with_entities(Person.id).order_by(None).statement) if postgres else 0
+    if estimate <= ESTIMATE_TRUST_FACTOR * EXACT_COUNT_CAP:
         roles = query.with_entities(Person.role).order_by(None)
         if postgres:
             roles = roles.limit(EXACT_COUNT_CAP + 1)
@@ -188,10 +188,11 @@ def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:
         ).one()
         if not postgres or counts[0] <= EXACT_COUNT_CAP:
             return {toggle: ListCount(int(n)) for toggle, n in zip(ROLE_TOGGLES, counts, strict=True)}
-    out = {}
-    for toggle in ROLE_TOGGLES:
-        condition = role_condition(toggle)
-        out[toggle] = count_rows(session, query if condition is None else query.filter(condition))
+        estimate = max(estimate, EXACT_COUNT_CAP + 1)
+    # Too many for one capped scan: All is the estimate already made, Models and Viewers count on their own.
+    out = {"all": ListCount(estimate, approximate=True)}
+    for toggle in ("models", "viewers"):
+        out[toggle] = count_rows(session, query.filter(role_condition(toggle)))
     return out
 
 
