@@ -189,11 +189,33 @@ def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:
         if not postgres or counts[0] <= EXACT_COUNT_CAP:
             return {toggle: ListCount(int(n)) for toggle, n in zip(ROLE_TOGGLES, counts, strict=True)}
         estimate = max(estimate, EXACT_COUNT_CAP + 1)
-    # Too many for one capped scan: All is the estimate already made, Models and Viewers count on their own.
+    # Too many for one capped scan: All is the estimate already made. Models and Viewers are that estimate
+    # times their share of persons (what the planner itself assumes for the role condition, without
+    # planning the filtered query twice more); a share that may fall under the cap is counted.
     out = {"all": ListCount(estimate, approximate=True)}
+    shares = _role_shares(session)
     for toggle in ("models", "viewers"):
-        out[toggle] = count_rows(session, query.filter(role_condition(toggle)))
+        share = round(estimate * shares[toggle]) if toggle in shares else 0
+        if share > ESTIMATE_TRUST_FACTOR * EXACT_COUNT_CAP:
+            out[toggle] = ListCount(share, approximate=True)
+        else:
+            out[toggle] = count_rows(session, query.filter(role_condition(toggle)))
     return out
+
+
+def _role_shares(session: Session) -> dict[str, float]:
+    """Share of persons under the Models and Viewers toggles, from PostgreSQL's column statistics (the
+    roles are few, so all of them are most-common values); empty before the first ANALYZE."""
+    row = session.execute(
+        text(
+            "SELECT most_common_vals::text, most_common_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'persons' AND attname = 'role'"
+        )
+    ).first()
+    if row is None or row[0] is None:
+        return {}
+    freqs = dict(zip(row[0].strip("{}").split(","), row[1], strict=True))
+    return {toggle: sum(freqs.get(role, 0.0) for role in ROLE_TOGGLES[toggle]) for toggle in ("models", "viewers")}
 
 
 # --- paging ---

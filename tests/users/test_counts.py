@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from mhc.extensions import db
+from mhc.models import Person, utcnow
 from mhc.services import directory
 
 
@@ -61,3 +65,23 @@ def test_toggle_counts_agree_with_counting_each_toggle(app, cast, monkeypatch, c
                 assert cap == 1 and db.engine.dialect.name == "postgresql"
             else:
                 assert counts[toggle].value == expected, (search, toggle)
+
+
+def test_large_lists_estimate_models_and_viewers_from_the_role_shares(app, monkeypatch):
+    """Above the one-scan limit (PostgreSQL) Models and Viewers are the All estimate times the share of
+    persons in those roles, from the planner's statistics, and labelled approximate."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("estimates are PostgreSQL's")
+    for i, role in enumerate(["MODEL"] * 200 + ["VIEWER"] * 60 + ["BOTH"] * 40):
+        db.session.add(Person(id=uuid.uuid4(), username=f"p{i}", role=role, first_seen_at=utcnow()))
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE persons"))
+    assert directory._role_shares(db.session) == pytest.approx({"models": 240 / 300, "viewers": 100 / 300})
+    monkeypatch.setattr(directory, "EXACT_COUNT_CAP", 0)
+    monkeypatch.setattr(directory, "_planner_rows", lambda session, stmt: 90_000)
+    counts = directory.toggle_counts(db.session, directory.tab_query(db.session, "directory"))
+    assert counts == {
+        "all": directory.ListCount(90_000, approximate=True),
+        "models": directory.ListCount(72_000, approximate=True),
+        "viewers": directory.ListCount(30_000, approximate=True),
+    }
