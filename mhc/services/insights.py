@@ -19,7 +19,7 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from mhc.models import FollowDaily, FollowEvent, Profile
@@ -95,24 +95,38 @@ def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _
         daily += [func.sum(d.follows).filter(later), func.sum(d.unfollows).filter(later)]
         daily += [func.sum(d.periods).filter(later), func.sum(d.period_seconds).filter(later)]
     daily_row = session.execute(select(*daily).where(d.direction == DIRECTION)).one()
-    if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", e.observed_at - e.period_started_at)
-    else:
-        seconds = (func.julianday(e.observed_at) - func.julianday(e.period_started_at)) * 86400
-    edges, ranges = [], []
-    for m in moments:
+    # The moments' own days, one range each (UNION ALL, so each is an index-only range scan of
+    # (direction, action, observed_at) INCLUDE (period_started_at); an OR of ranges would visit the heap).
+    parts = []
+    for i, m in enumerate(moments):
         midnight = datetime.combine(days[m] + timedelta(days=1), time(), UTC)
-        same_day = and_(e.observed_at > m, e.observed_at < midnight)
-        ranges.append(same_day)
-        unfollow = and_(same_day, e.action == "unfollow")
-        edges += [func.count().filter(and_(same_day, e.action == "follow")), func.count().filter(unfollow)]
-        edges += [func.count(e.period_started_at).filter(unfollow), func.sum(seconds).filter(unfollow)]
-    edge_row = session.execute(
-        select(*edges).where(e.direction == DIRECTION, e.action.in_(("follow", "unfollow")), or_(*ranges))
-    ).one()
+        parts.append(
+            select(literal(i).label("k"), e.action, e.observed_at, e.period_started_at).where(
+                e.direction == DIRECTION,
+                e.action.in_(("follow", "unfollow")),
+                e.observed_at > m,
+                e.observed_at < midnight,
+            )
+        )
+    rows = union_all(*parts).subquery()
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", rows.c.observed_at - rows.c.period_started_at)
+    else:
+        seconds = (func.julianday(rows.c.observed_at) - func.julianday(rows.c.period_started_at)) * 86400
+    unfollow = rows.c.action == "unfollow"
+    edge_rows = session.execute(
+        select(
+            rows.c.k,
+            func.count().filter(rows.c.action == "follow"),
+            func.count().filter(unfollow),
+            func.count(rows.c.period_started_at).filter(unfollow),
+            func.sum(seconds).filter(unfollow),
+        ).group_by(rows.c.k)
+    ).all()
+    edges = {row[0]: row[1:] for row in edge_rows}
     out = {}
     for i, m in enumerate(moments):
-        day_part, edge_part = daily_row[4 * i : 4 * i + 4], edge_row[4 * i : 4 * i + 4]
+        day_part, edge_part = daily_row[4 * i : 4 * i + 4], edges.get(i, (0, 0, 0, 0))
         out[m] = _Totals(*(_number(a) + _number(b) for a, b in zip(day_part, edge_part, strict=True)))
     return out
 
