@@ -16,6 +16,7 @@ SQLite: exact. "Apply to all N matching" confirmations always count exactly (cou
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -203,19 +204,31 @@ def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:
     return out
 
 
+# Column statistics change only when PostgreSQL analyzes persons: read them again after this long.
+ROLE_SHARES_TTL = 300.0
+_role_shares_cache: dict[str, tuple[float, dict[str, float]]] = {}
+
+
 def _role_shares(session: Session) -> dict[str, float]:
     """Share of persons under the Models and Viewers toggles, from PostgreSQL's column statistics (the
-    roles are few, so all of them are most-common values); empty before the first ANALYZE."""
+    roles are few, so all of them are most-common values); empty before the first ANALYZE. Kept per
+    database for ROLE_SHARES_TTL seconds (reading pg_stats costs about a millisecond a page)."""
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    cached = _role_shares_cache.get(key)
+    if cached and time.monotonic() - cached[0] < ROLE_SHARES_TTL:
+        return cached[1]
     row = session.execute(
         text(
             "SELECT most_common_vals::text, most_common_freqs FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'persons' AND attname = 'role'"
         )
     ).first()
-    if row is None or row[0] is None:
-        return {}
-    freqs = dict(zip(row[0].strip("{}").split(","), row[1], strict=True))
-    return {toggle: sum(freqs.get(role, 0.0) for role in ROLE_TOGGLES[toggle]) for toggle in ("models", "viewers")}
+    shares = {}
+    if row is not None and row[0] is not None:
+        freqs = dict(zip(row[0].strip("{}").split(","), row[1], strict=True))
+        shares = {t: sum(freqs.get(role, 0.0) for role in ROLE_TOGGLES[t]) for t in ("models", "viewers")}
+        _role_shares_cache[key] = (time.monotonic(), shares)
+    return shares
 
 
 # --- paging ---

@@ -83,6 +83,7 @@ def test_large_lists_estimate_models_and_viewers_from_the_role_shares(app, monke
         }
         return
     db.session.execute(sa.text("ANALYZE persons"))
+    directory._role_shares_cache.clear()
     assert directory._role_shares(db.session) == pytest.approx({"models": 240 / 300, "viewers": 100 / 300})
     monkeypatch.setattr(directory, "EXACT_COUNT_CAP", 0)
     monkeypatch.setattr(directory, "_planner_rows", lambda session, stmt: 90_000)
