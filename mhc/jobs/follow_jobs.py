@@ -17,10 +17,10 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from mhc.extensions import db
-from mhc.jobs import active_run, enqueue
+from mhc.jobs import active_run, artifacts, enqueue
 from mhc.jobs.runner import execute, job_kind, set_progress
 from mhc.models import JobRun, Profile, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page
@@ -137,7 +137,7 @@ def _scrape(run_id, direction: str, expected, basis, cookies) -> tuple[list[str]
             if not names and expected is None:
                 raise FollowSyncAborted("the list is empty and no follower count is known to confirm it")
         except Exception as exc:
-            _keep_artifacts(run_id, page)
+            artifacts.keep_page(run_id, page)
             if isinstance(exc, FollowScrapeError):
                 raise FollowSyncAborted(str(exc)) from exc
             raise
@@ -168,41 +168,11 @@ def _progress(run_id, direction: str, pages: int, found: int, text: str, fractio
         echo(message)
 
 
-def _artifacts_folder(run_id) -> Path:
-    folder = Path(current_app.config["ARTIFACTS_DIR"]) / str(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _keep_artifacts(run_id, page) -> None:
-    """Save a screenshot and the HTML of the page the run stopped on; record their paths on the run."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    folder = _artifacts_folder(run_id)
-    artifacts = {"url": page.url}
-    try:  # best effort: the browser itself may be what failed; the run's own error is re-raised
-        page.screenshot(path=str(folder / "screenshot.png"))
-        artifacts["screenshot"] = str(folder / "screenshot.png")
-    except PlaywrightError:
-        pass
-    try:
-        (folder / "page.html").write_text(page.content(), encoding="utf-8")
-        artifacts["html"] = str(folder / "page.html")
-    except PlaywrightError:
-        pass
-    _set_artifacts(run_id, artifacts)
-
-
 def _keep_held_list(run_id, direction: str, names: list[str], observed_at) -> None:
-    path = _artifacts_folder(run_id) / "held_list.json"
+    path = artifacts.folder(run_id) / "held_list.json"
     data = {"direction": direction, "observed_at": observed_at.isoformat(), "usernames": names}
     path.write_text(json.dumps(data), encoding="utf-8")
-    _set_artifacts(run_id, {"held_list": str(path)})
-
-
-def _set_artifacts(run_id, artifacts: dict) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(artifacts=artifacts))
+    artifacts.record(run_id, {"held_list": str(path)})
 
 
 def confirm_held_run(run_id, confirmed_by=None) -> follow_ledger.ApplyResult:

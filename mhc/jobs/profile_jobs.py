@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.jobs import enqueue
+from mhc.jobs import artifacts, enqueue
 from mhc.jobs.runner import job_kind, set_progress
 from mhc.models import JobRun, Person, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page, pause
@@ -88,28 +87,7 @@ def _fetch(run_id, profile_page: ProfilePage, targets: list, index: int) -> str:
     try:
         return profile_page.fetch(username)
     except Exception as exc:
-        _keep_artifacts(run_id, profile_page.page, username)
+        artifacts.keep_page(run_id, profile_page.page, username=username)
         priorities.mark_status(db.session, [person_id], "failed", reason=f"profile page failed: {exc}"[:500])
         priorities.mark_status(db.session, [pid for pid, _ in targets[index + 1 :]], "queued")
         raise
-
-
-def _keep_artifacts(run_id, page, username: str) -> None:
-    """Save a screenshot and the HTML of the failed page and record their paths on the run."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    folder = Path(current_app.config["ARTIFACTS_DIR"]) / str(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    artifacts = {"username": username, "url": page.url}
-    try:  # best effort: the browser itself may be what failed; the job's own error is re-raised
-        page.screenshot(path=str(folder / "screenshot.png"))
-        artifacts["screenshot"] = str(folder / "screenshot.png")
-    except PlaywrightError:
-        pass
-    try:
-        (folder / "page.html").write_text(page.content(), encoding="utf-8")
-        artifacts["html"] = str(folder / "page.html")
-    except PlaywrightError:
-        pass
-    with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == uuid.UUID(str(run_id))).values(artifacts=artifacts))
