@@ -26,7 +26,8 @@ def init_admin(app: Flask) -> Admin:
         name="MHC Control Panel",
         url="/",
         index_view=HomeView(name="Home", url="/", endpoint="admin", menu_icon_type=None),
-        theme=Bootstrap4Theme(base_template="admin/panel_base.html", swatch="default"),
+        # Fluid: the Users tables have twelve columns and must use the whole window, not a 1140 px box.
+        theme=Bootstrap4Theme(base_template="admin/panel_base.html", swatch="default", fluid=True),
     )
     for register in _view_groups():
         register(admin)
