@@ -190,7 +190,27 @@
     });
   }
 
+  // A thumbnail that cannot load (expired CDN link, offline room) shows the same grey box as "no photo",
+  // not the browser's broken-image icon. Capture phase: error events do not bubble.
+  function showNoPhoto(img) {
+    var box = document.createElement("span");
+    box.className = img.classList.contains("profile-photo") ? "profile-photo-empty" : "thumb thumb-empty";
+    box.title = "Photo unavailable";
+    img.replaceWith(box);
+  }
+
+  document.addEventListener("error", function (e) {
+    var img = e.target;
+    if (img && img.tagName === "IMG" && (img.classList.contains("thumb") || img.classList.contains("profile-photo"))) {
+      showNoPhoto(img);
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
+    // Images that already failed before this script ran.
+    $all("img.thumb, img.profile-photo").forEach(function (img) {
+      if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) { showNoPhoto(img); }
+    });
     initSelection();
     updateBanner();
     window.setTimeout(pollPriorities, 3000);

@@ -167,3 +167,21 @@ def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_us
     assert page.locator("[data-testid=timeline] > li[data-kind=follow]").count() == 1
     page.wait_for_selector("[data-testid=followers-chart][data-chart-state=drawn]")
     assert page.locator("[data-testid=followers-chart] svg circle.mhc-point").count() == 3
+
+
+def test_thumbnail_that_fails_to_load_shows_the_no_photo_box(app, live_server, browser_page, make_user):
+    """A dead image link (expired CDN URL) is shown as the grey "no photo" box, not a broken image;
+    an image that loads stays an image."""
+    ok_url = f"{live_server}/static/admin/vendor/select2/select2.png"
+    add_person("has_photo", "MODEL", image_url=ok_url, last_seen_at=NOW - timedelta(hours=1))
+    add_person("dead_link", "MODEL", image_url="http://127.0.0.1:9/ri/dead_link.jpg", last_seen_at=NOW)
+    user, password = make_user("viewer")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    page.goto(f"{live_server}/users/directory/")
+    assert _usernames(page) == ["dead_link", "has_photo"]
+    rows = page.locator("table.model-list tbody tr")
+    rows.nth(0).locator("span.thumb-empty").wait_for()
+    assert rows.nth(0).locator("img").count() == 0
+    page.wait_for_function("(document.querySelector('img.thumb') || {}).naturalWidth > 0")
+    assert rows.nth(1).locator("img.thumb").get_attribute("src") == ok_url
