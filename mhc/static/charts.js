@@ -16,7 +16,7 @@
   "use strict";
 
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var PAD = { top: 10, right: 12, bottom: 24, left: 44 };
+  var PAD = { top: 10, right: 12, bottom: 24, left: 54 };
 
   function svgEl(name, attrs, parent) {
     var node = document.createElementNS(SVG_NS, name);
@@ -69,13 +69,6 @@
     return ticks;
   }
 
-  function formatNumber(v) {
-    var a = Math.abs(v);
-    if (a >= 1e6) { return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + "M"; }
-    if (a >= 1e4) { return (v / 1e3).toFixed(a >= 1e5 ? 0 : 1) + "k"; }
-    return String(Math.round(v * 100) / 100);
-  }
-
   function formatDate(ms, spanMs) {
     var d = new Date(ms);
     var iso = d.toISOString();
@@ -102,11 +95,25 @@
     return c.svg;
   }
 
+  // Tick labels as precise as the step between them: 11,420 / 11,440 rather than "11.4k" twice.
+  function tickFormatter(ticks) {
+    var step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+    var top = Math.max.apply(null, ticks.map(Math.abs));
+    var unit = top >= 1e6 ? 1e6 : top >= 1e4 ? 1e3 : 1;
+    var decimals = Math.max(0, Math.ceil(-Math.log10(step / unit) - 1e-9));
+    if (unit === 1 || decimals > 1) {
+      var plain = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+      return function (v) { return v.toLocaleString("en-US", { minimumFractionDigits: plain, maximumFractionDigits: plain }); };
+    }
+    return function (v) { return (v / unit).toFixed(decimals) + (unit === 1e6 ? "M" : "k"); };
+  }
+
   function yAxis(c, ticks, yScale) {
+    var format = tickFormatter(ticks);
     ticks.forEach(function (t) {
       var y = yScale(t);
       svgEl("line", { x1: PAD.left, x2: c.width - PAD.right, y1: y, y2: y, stroke: "#eee" }, c.svg);
-      text(c.svg, PAD.left - 4, y + 3, formatNumber(t), { "text-anchor": "end" });
+      text(c.svg, PAD.left - 4, y + 3, format(t), { "text-anchor": "end", "class": "mhc-ytick" });
     });
   }
 

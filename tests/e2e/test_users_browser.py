@@ -143,7 +143,7 @@ def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_us
             AffiliateSnapshot(
                 person_id=alice.id, username="alice", observed_at=NOW - timedelta(days=d), num_followers=n
             )
-            for d, n in ((3, 100), (2, 140), (1, 180))
+            for d, n in ((3, 11_430), (2, 11_460), (1, 11_490))
         ]
         + [
             FollowEvent(
@@ -167,6 +167,9 @@ def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_us
     assert page.locator("[data-testid=timeline] > li[data-kind=follow]").count() == 1
     page.wait_for_selector("[data-testid=followers-chart][data-chart-state=drawn]")
     assert page.locator("[data-testid=followers-chart] svg circle.mhc-point").count() == 3
+    # Y labels as precise as their step: 11,420 ... 11,500, never "11.4k" twice.
+    labels = page.locator("[data-testid=followers-chart] svg text.mhc-ytick").all_text_contents()
+    assert labels == ["11,420", "11,440", "11,460", "11,480", "11,500"]
 
 
 def test_thumbnail_that_fails_to_load_shows_the_no_photo_box(app, live_server, browser_page, make_user):
