@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
+from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from mhc.auth import can
 from mhc.auth import permissions as perms
@@ -60,10 +63,29 @@ class SecuredBaseView(PermissionMixin, BaseView):
         return None
 
 
+def time_tag(value: datetime | None, *, seconds: bool = False) -> Markup | str:
+    """A UTC timestamp as people read it ("2026-11-25 19:06"), the exact ISO value in its <time> tag."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    shown = value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(value.isoformat(), shown, shown)
+
+
+# Lists show datetimes to the second, in UTC, instead of str() with microseconds and "+00:00";
+# CSV exports keep the full ISO value (Flask-Admin's export formatters).
+LIST_TYPE_FORMATTERS = {
+    **typefmt.BASE_FORMATTERS,
+    datetime: lambda view, value, name: time_tag(value, seconds=True),
+}
+
+
 class SecuredModelView(PermissionMixin, ModelView):
     """A model list whose create/edit/delete/actions/export are each gated by a named permission."""
 
     form_base_class = SecureForm
+    column_type_formatters = LIST_TYPE_FORMATTERS
     page_size = 50
     can_set_page_size = True
     can_view_details = False

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, StringField
 
 from mhc.admin import filters as flt
-from mhc.admin.base import SecuredModelView
+from mhc.admin.base import SecuredModelView, time_tag
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -91,21 +91,13 @@ def _fmt_number(view, context, person, name):
     return "" if value is None else f"{value:,}"
 
 
-def _fmt_datetime(value) -> Markup | str:
-    if value is None:
-        return ""
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(), value.strftime("%Y-%m-%d %H:%M UTC"), value.strftime("%Y-%m-%d %H:%M")
-    )
-
-
 def _fmt_last_seen(view, context, person, name):
-    return _fmt_datetime(person.last_seen_at)
+    return time_tag(person.last_seen_at)
 
 
 def _profile_date(attr):
     def fmt(view, context, person, name):
-        return _fmt_datetime(getattr(person.profile, attr) if person.profile else None)
+        return time_tag(getattr(person.profile, attr) if person.profile else None)
 
     return fmt
 

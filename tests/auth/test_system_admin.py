@@ -254,6 +254,18 @@ def test_audit_log_lists_and_filters(app, client, login_as, make_user):
     assert ">login<" not in body
 
 
+def test_list_times_are_shown_in_utc_to_the_second(app, client, login_as):
+    """Datetime columns read "2026-11-25 19:06:42", with the exact ISO value kept in the <time> tag."""
+    login_as("admin")
+    entry = db.session.scalars(select(AuditLog).order_by(AuditLog.at.desc())).first()
+    shown = entry.at.strftime("%Y-%m-%d %H:%M:%S")
+    for url in ("/audit_log/", "/system_users/"):
+        page = client.get(url).get_data(as_text=True)
+        assert str(entry.at) not in page  # the old "2026-11-25 19:06:42.320393+00:00"
+    page = client.get("/audit_log/").get_data(as_text=True)
+    assert f'<time datetime="{entry.at.isoformat()}" title="{shown} UTC">{shown}</time>' in page
+
+
 def test_audit_log_is_read_only_even_for_admins(app, client, auth, login_as):
     login_as("admin")
     assert client.get("/audit_log/new/").status_code == 403
