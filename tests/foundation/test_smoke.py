@@ -12,3 +12,13 @@ def test_index_shows_counts_after_login(client, login_as):
     page = client.get("/").get_data(as_text=True)
     assert 'data-count="Persons"' in page
     assert ">0<" in page
+
+
+def test_each_page_has_one_title(client, login_as):
+    """Pages with their own <h1> do not also get Flask-Admin's <h4> title; list pages keep that one."""
+    login_as("admin")
+    for url in ("/", "/jobs/", "/hudson/", "/events/", "/events-api/", "/follow-lists/", "/system_roles/"):
+        page = client.get(url).get_data(as_text=True)
+        assert (page.count("<h1"), page.count('<h4 class="mb-4">')) == (1, 0), url
+    page = client.get("/users/directory/").get_data(as_text=True)
+    assert (page.count("<h1"), page.count('<h4 class="mb-4">')) == (0, 1)
