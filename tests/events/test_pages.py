@@ -184,8 +184,16 @@ def test_hudson_dashboard_numbers_and_charts(client, login_as, app):
     html = client.get("/hudson/").get_data(as_text=True)
     assert 'data-chart="line" data-url="/hudson/followers.json"' in html
     assert "charts.js" in html
+    assert 'data-testid="followers-now">305<' in html and "as of " in html
     assert client.get("/hudson/followers.json").get_json()["points"][-1][1] == 305
     assert len(client.get("/hudson/net-follows.json").get_json()["points"]) == 30
+
+
+def test_hudson_says_when_the_stats_api_was_never_read(client, login_as):
+    login_as("subscriber")
+    html = client.get("/hudson/").get_data(as_text=True)
+    assert 'data-testid="followers-now">—<' in html
+    assert "not read yet (Stats API token under Admin → Events API)" in html
 
 
 def test_hudson_refused_for_viewer_and_read_only(client, login_as, app):
