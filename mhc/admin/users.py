@@ -35,12 +35,18 @@ JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_s
 # --- cell formatters (every scraped string is escaped by Markup.format) ---
 
 
+EXCLUDED_MEANING = (
+    "A noise account (bot, spam follower): still listed, but left out of follower counts, unfollow insights "
+    "and growth charts."
+)
+
+
 def _fmt_username(view, context, person, name):
     if "profile_prefix" not in g:
         g.profile_prefix = url_for("profile.index")
     out = Markup('<a href="{}{}" class="username">{}</a>').format(g.profile_prefix, person.username, person.username)
     if person.is_excluded:
-        out += Markup(' <span class="badge badge-secondary" title="Excluded from aggregates">excluded</span>')
+        out += Markup(' <span class="badge badge-secondary" title="{}">excluded</span>').format(EXCLUDED_MEANING)
     return out
 
 
@@ -501,7 +507,10 @@ class DirectoryView(PersonListView):
     ]
     form_columns = ["role", "is_excluded"]
     form_overrides = {"role": SelectField}
-    form_args = {"role": {"choices": [(r, r.title()) for r in ROLE_VALUES]}}
+    form_args = {
+        "role": {"choices": [(r, r.title()) for r in ROLE_VALUES]},
+        "is_excluded": {"label": "Excluded from aggregates", "description": EXCLUDED_MEANING},
+    }
 
     @expose("/priority-status.json")
     def priority_status(self):

@@ -77,6 +77,8 @@ class Person(db.Model):
         Index("ix_persons_rank", "rank", "id"),
         Index("ix_persons_rank_observed", "rank_observed_at"),
         Index("ix_persons_role", "role", "username"),
+        # Noise accounts left out of aggregates (migration 0011): few, so a partial index lists them.
+        Index("ix_persons_excluded", "id", postgresql_where=text("is_excluded"), sqlite_where=text("is_excluded = 1")),
         # Trigram index for username substring search (plain b-tree on SQLite); see migration 0006.
         Index(
             "ix_persons_username_trgm", "username", postgresql_using="gin", postgresql_ops={"username": "gin_trgm_ops"}

@@ -6,14 +6,15 @@ Read-only: every function here only SELECTs, so viewing the page never changes d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowDaily, FollowEvent, Interaction, JobRun, Person, Profile
+from mhc.models import FollowEvent, Interaction, JobRun, Person
 from mhc.models.owner import BroadcastSession, OwnerStatsSample
-from mhc.services.insights import Insights, unfollow_insights
+from mhc.services import insights
+from mhc.services.insights import Insights
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,14 @@ def build(session: Session, owner: str, as_of: datetime) -> Dashboard:
     """Assemble the dashboard as of a moment (tests pass a fixed one)."""
     latest, first = _stats_ends(session)
     sessions = session_summaries(session, owner, as_of, since=as_of - timedelta(days=30))
+    changes = {d: insights.follower_changes(session, as_of, d) for d in (7, 30)}
     return Dashboard(
         as_of=as_of,
         followers_now=latest.num_followers if latest else None,
         followers_observed_at=latest.observed_at if latest else None,
-        tracked_followers=session.scalar(select(func.count()).select_from(Profile).where(Profile.follower.is_(True)))
-        or 0,
-        new_followers={d: _follow_count(session, "follow", as_of, d) for d in (7, 30)},
-        unfollows={d: _follow_count(session, "unfollow", as_of, d) for d in (7, 30)},
+        tracked_followers=insights.followers_now(session),
+        new_followers={d: follows for d, (follows, _) in changes.items()},
+        unfollows={d: unfollows for d, (_, unfollows) in changes.items()},
         latest_stats=latest,
         first_stats=first,
         current_session=sessions[0] if sessions else _last_session(session, owner, as_of),
@@ -88,16 +89,6 @@ def _stats_ends(session: Session) -> tuple[OwnerStatsSample | None, OwnerStatsSa
     latest = session.scalars(select(OwnerStatsSample).order_by(order.desc()).limit(1)).first()
     first = session.scalars(select(OwnerStatsSample).order_by(order).limit(1)).first()
     return latest, first
-
-
-def _follow_count(session: Session, action: str, as_of: datetime, days: int) -> int:
-    stmt = select(func.count()).where(
-        FollowEvent.direction == "follower",
-        FollowEvent.action == action,
-        FollowEvent.observed_at > as_of - timedelta(days=days),
-        FollowEvent.observed_at <= as_of,
-    )
-    return session.scalar(stmt) or 0
 
 
 def session_summaries(session: Session, owner: str, as_of: datetime, since: datetime) -> list[SessionSummary]:
@@ -212,7 +203,7 @@ def _last_sync(session: Session, direction: str) -> JobRun | None:
 
 
 def _insights(session: Session, as_of: datetime) -> Insights:
-    return unfollow_insights(session, as_of, 30)
+    return insights.unfollow_insights(session, as_of, 30)
 
 
 def followers_series(session: Session) -> list[tuple[str, int]]:
@@ -225,7 +216,7 @@ def followers_series(session: Session) -> list[tuple[str, int]]:
     if points:
         return [(at.isoformat(), n) for at, n in points]
     total, out = 0, []
-    for day, change in _daily_follower_changes(session, None):
+    for day, change in insights.daily_follower_changes(session, None):
         total += change
         out.append((day.isoformat(), total))
     return out
@@ -234,24 +225,8 @@ def followers_series(session: Session) -> list[tuple[str, int]]:
 def net_follows_per_day(session: Session, as_of: datetime, days: int = 30) -> list[tuple[str, int]]:
     """Net follower change per day (follows − unfollows) for the last `days` days, zero-filled."""
     since = (as_of - timedelta(days=days - 1)).date()
-    changes = dict(_daily_follower_changes(session, since))
+    changes = dict(insights.daily_follower_changes(session, since))
     return [((since + timedelta(days=i)).isoformat(), changes.get(since + timedelta(days=i), 0)) for i in range(days)]
-
-
-def _daily_follower_changes(session: Session, since: date | None) -> list[tuple[date, int]]:
-    """(UTC day, follows − unfollows) from the per-day totals the triggers keep (follow_daily)."""
-    stmt = (
-        select(FollowDaily.day, FollowDaily.follows - FollowDaily.unfollows)
-        .where(FollowDaily.direction == "follower")
-        .order_by(FollowDaily.day)
-    )
-    if since is not None:
-        stmt = stmt.where(FollowDaily.day >= since)
-    return [(_as_date(day), int(change)) for day, change in session.execute(stmt)]
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def session_tokens(session: Session, owner: str, as_of: datetime, days: int = 30) -> list[tuple[str, int]]:

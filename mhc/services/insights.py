@@ -11,6 +11,10 @@ Definitions (issue 5), for an as-of time A and a window of W days:
   state: a person whose newest row at that moment is a `follow`, or who has no row then and whose first
   later row is an `unfollow` (a follow older than the history, e.g. one the seed's tool recorded without
   history rows).
+
+Persons excluded from aggregates (`persons.is_excluded`: noise accounts such as bots, CHATURBATE.md §1)
+count nowhere here: their follower rows are subtracted from the per-day totals, and they are not among
+today's followers. The same holds for the owner's dashboard, which reads its numbers from this module.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from decimal import Decimal
 from sqlalchemy import func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowDaily, FollowEvent, Profile
+from mhc.models import FollowDaily, FollowEvent, Person, Profile
 
 DIRECTION = "follower"
 WINDOWS = (7, 30, 90, None)  # None: all of the history
@@ -54,7 +58,7 @@ def unfollow_insights(session: Session, as_of: datetime, window_days: int | None
     week, month = as_of - timedelta(days=7), as_of - timedelta(days=30)
     since = _totals_since(session, [start, week, month, as_of])
     window, after = since[start] - since[as_of], since[as_of]
-    followers_then = 0 if window_days is None else _followers_now(session) - since[start].net_follows
+    followers_then = 0 if window_days is None else followers_now(session) - since[start].net_follows
     rate = round(100 * window.unfollows / followers_then, 1) if followers_then > 0 else None
     return Insights(
         unfollows_7d=(since[week] - after).unfollows,
@@ -83,10 +87,19 @@ class _Totals:
         return self.follows - self.unfollows
 
 
+def follower_changes(session: Session, as_of: datetime, days: int) -> tuple[int, int]:
+    """(follows, unfollows) of followers in the `days` days up to `as_of`, excluded persons left out."""
+    start = as_of - timedelta(days=days)
+    since = _totals_since(session, [start, as_of])
+    window = since[start] - since[as_of]
+    return window.follows, window.unfollows
+
+
 def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _Totals]:
     """For each moment, the totals of the follower rows strictly after it: the per-day totals
     (`follow_daily`, kept by triggers) of the days after the moment's UTC day, plus the rows of that day
-    that come after the moment. Two queries, whatever the size of the history."""
+    that come after the moment, less the rows of excluded persons. Three queries, whatever the size of the
+    history."""
     days = {m: m.astimezone(UTC).date() for m in moments}
     d, e = FollowDaily, FollowEvent
     daily = []
@@ -124,31 +137,73 @@ def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _
         ).group_by(rows.c.k)
     ).all()
     edges = {row[0]: row[1:] for row in edge_rows}
+    excluded = _excluded_rows(session)
     out = {}
     for i, m in enumerate(moments):
         day_part, edge_part = daily_row[4 * i : 4 * i + 4], edges.get(i, (0, 0, 0, 0))
-        out[m] = _Totals(*(_number(a) + _number(b) for a, b in zip(day_part, edge_part, strict=True)))
+        everyone = _Totals(*(_number(a) + _number(b) for a, b in zip(day_part, edge_part, strict=True)))
+        out[m] = everyone - _totals_of([r for r in excluded if r.observed_at > m])
     return out
+
+
+def _excluded_rows(session: Session) -> list:
+    """(action, observed_at, period_started_at) of the follower rows of persons excluded from aggregates:
+    noise accounts are few, found through the partial index `ix_persons_excluded`."""
+    e, p = FollowEvent, Person
+    return session.execute(
+        select(e.action, e.observed_at, e.period_started_at)
+        .join(p, p.id == e.person_id)
+        .where(p.is_excluded == true(), e.direction == DIRECTION)
+    ).all()
+
+
+def _totals_of(rows: list) -> _Totals:
+    unfollows = [r for r in rows if r.action == "unfollow"]
+    periods = [r for r in unfollows if r.period_started_at is not None]
+    seconds = sum((r.observed_at - r.period_started_at).total_seconds() for r in periods)
+    return _Totals(len(rows) - len(unfollows), len(unfollows), len(periods), seconds)
 
 
 def _number(value):
     return 0 if value is None else float(value) if isinstance(value, Decimal) else value
 
 
-def _followers_now(session: Session) -> int:
-    """Followers now (`profiles.follower`).
+def followers_now(session: Session) -> int:
+    """Followers now (`profiles.follower`), excluded persons left out.
 
     Followers at an earlier moment = followers now - follows since + unfollows since: the follow ledger
     writes a history row exactly when a person's follow state changes, in the same transaction as the
     change to `profiles.follower`, and never behind a newer row, so each person's rows alternate and every
     follow since added one follower, every unfollow took one away (tests/follows/test_insights.py checks
     it against a replay of every row)."""
-    return session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
+    everyone = select(func.count()).select_from(Profile).where(Profile.follower == true())
+    excluded = (
+        select(func.count())
+        .select_from(Person)
+        .join(Profile, Profile.person_id == Person.id)
+        .where(Person.is_excluded == true(), Profile.follower == true())
+    )
+    return session.scalar(select(everyone.scalar_subquery() - excluded.scalar_subquery()))
 
 
 def _followers_at(session: Session, when: datetime) -> int:
     """Persons following at `when`, rebuilt from today's state and the history since."""
-    return _followers_now(session) - _totals_since(session, [when])[when].net_follows
+    return followers_now(session) - _totals_since(session, [when])[when].net_follows
+
+
+def daily_follower_changes(session: Session, since: date | None) -> list[tuple[date, int]]:
+    """(UTC day, follows − unfollows) of every day with follower history from `since` on (None: all), from
+    the per-day totals the triggers keep (`follow_daily`), excluded persons left out."""
+    d = FollowDaily
+    stmt = select(d.day, d.follows - d.unfollows).where(d.direction == DIRECTION).order_by(d.day)
+    if since is not None:
+        stmt = stmt.where(d.day >= since)
+    changes = {_day(day): int(change) for day, change in session.execute(stmt)}
+    for r in _excluded_rows(session):
+        day = r.observed_at.astimezone(UTC).date()
+        if day in changes:
+            changes[day] -= 1 if r.action == "follow" else -1
+    return list(changes.items())
 
 
 def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None = 30) -> list[tuple[date, int]]:
@@ -169,6 +224,10 @@ def unfollows_per_day(session: Session, as_of: datetime, window_days: int | None
         per_day[_day(day)] = unfollows
     midnight = datetime.combine(last, time(), UTC)
     per_day[last] = session.scalar(select(func.count()).where(*_unfollows(midnight - timedelta(microseconds=1), as_of)))
+    for r in _excluded_rows(session):
+        day = r.observed_at.astimezone(UTC).date()
+        if r.action == "unfollow" and day in per_day and r.observed_at <= as_of:
+            per_day[day] -= 1
     return list(per_day.items())
 
 

@@ -201,3 +201,44 @@ def test_followers_recorded_before_the_history_count_at_the_window_start(app):
     apply_follow_list(db.session, "follower", [f"old_{i}" for i in range(1, 10)], t(3, 20), "list_scrape")
     got = unfollow_insights(db.session, AS_OF, 30)
     assert (got.unfollows_30d, got.unfollow_rate_pct, got.avg_follow_days) == (1, 10.0, None)
+
+
+def _every_follower_number(as_of: datetime) -> dict:
+    from mhc.services import insights
+
+    return {
+        "insights": [unfollow_insights(db.session, as_of, w).to_dict() for w in (7, 30, 90, None)],
+        "per_day": [unfollows_per_day(db.session, as_of, w) for w in (7, 30, None)],
+        "changes": [insights.follower_changes(db.session, as_of, d) for d in (7, 30)],
+        "now": insights.followers_now(db.session),
+        "daily": insights.daily_follower_changes(db.session, None),
+        "at": [_followers_at(db.session, m) for m in (t(2, 1), t(2, 14), t(2, 20, 18))],
+    }
+
+
+def test_excluded_persons_count_in_no_follower_number(app):
+    """Excluding noise accounts gives every insight, chart series and dashboard number exactly what deleting
+    them with their history gives, and un-excluding them brings their rows back."""
+    import random
+
+    from sqlalchemy import delete, update
+
+    from mhc.services.follow_ledger import apply_follow_list
+
+    rng = random.Random(11)
+    names = [f"p{i}" for i in range(30)]
+    for day in range(1, 28, 2):
+        apply_follow_list(db.session, "follower", rng.sample(names, rng.randint(15, 25)), t(2, day), "list_scrape")
+    as_of = t(2, 28)
+    everyone = _every_follower_number(as_of)
+    noise = ["p1", "p2", "p3"]
+    db.session.execute(update(Person).where(Person.username.in_(noise)).values(is_excluded=True))
+    db.session.commit()
+    excluded = _every_follower_number(as_of)
+    assert excluded != everyone
+    db.session.execute(update(Person).where(Person.username.in_(noise)).values(is_excluded=False))
+    db.session.commit()
+    assert _every_follower_number(as_of) == everyone
+    db.session.execute(delete(Person).where(Person.username.in_(noise)))
+    db.session.commit()
+    assert _every_follower_number(as_of) == excluded
