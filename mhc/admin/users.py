@@ -505,6 +505,7 @@ class DirectoryView(PersonListView):
         "snapshots_count",
         "last_seen_at",
     ]
+    edit_template = "admin/users/edit.html"
     form_columns = ["role", "is_excluded"]
     form_overrides = {"role": SelectField}
     form_args = {
@@ -656,6 +657,7 @@ class ProfileEditView(SecuredModelView):
     permission = perms.MANAGE_USERS
     edit_permission = perms.MANAGE_USERS
     allow_edit = True
+    edit_template = "admin/users/edit.html"
     column_list = ["person", "display_name", "notes", "tags"]
     form_columns = ["display_name", "notes", "tags", "age", "age_flagged"]
     form_overrides = {"tags": TagListField}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -238,12 +239,19 @@ def test_admin_edits_person_and_profile(client, auth, login_as, cast):
     pid = cast["carol"].id
     page = client.get(f"/users/directory/edit/?id={pid}")
     assert page.status_code == 200
+    profile_id = cast["carol"].profile.id
+    # Whose record this is, with the way to the rest of it.
+    html = page.get_data(as_text=True)
+    assert re.search(r"Editing\s+<strong>carol</strong>", html)
+    assert 'href="/profile/carol"' in html and f"/users/profile-edit/edit/?id={profile_id}" in html
+    other = client.get(f"/users/profile-edit/edit/?id={profile_id}").get_data(as_text=True)
+    assert re.search(r"Editing the profile of\s+<strong>carol</strong>", other)
+    assert f"/users/directory/edit/?id={pid}" in other
     response = client.post(
         f"/users/directory/edit/?id={pid}",
         data={"role": "MODEL", "csrf_token": auth.csrf(f"/users/directory/edit/?id={pid}")},
     )
     assert response.status_code == 302
-    profile_id = cast["carol"].profile.id
     response = client.post(
         f"/users/profile-edit/edit/?id={profile_id}",
         data={
