@@ -110,3 +110,18 @@ def test_session_cookie_flags(app, auth, make_user):
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_every_response_refuses_framing_and_sniffing(client, login_as):
+    """Login page, a panel page, a JSON endpoint and a static file: never framed, never sniffed."""
+    responses = [client.get("/login")]
+    login_as("admin")
+    responses += [client.get("/users/directory/"), client.get("/profile/autocomplete.json?q=a")]
+    responses.append(client.get("/static/users.js"))
+    for response in responses:
+        assert response.status_code == 200, response.request.path
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        response.close()
