@@ -29,6 +29,22 @@ class FilterRole(BaseSQLAFilter):
         return "is"
 
 
+class FilterExcluded(BaseSQLAFilter):
+    """Noise accounts flagged "excluded from aggregates" (yes), or everyone else (no)."""
+
+    def __init__(self, name: str = "Excluded"):
+        super().__init__(Person.is_excluded, name, options=(("yes", "Yes"), ("no", "No")))
+
+    def validate(self, value) -> bool:
+        return value in ("yes", "no")
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Person.is_excluded.is_(value == "yes"))
+
+    def operation(self):
+        return "is"
+
+
 class FilterAgeRange(BaseSQLAFilter):
     """Age between two bounds: "20-30", "25-" (at least), "-30" (at most) or "25" (exactly)."""
 

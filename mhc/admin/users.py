@@ -226,7 +226,7 @@ class PersonListView(SecuredModelView):
     @classmethod
     def make_filters(cls) -> list:
         """This tab's filters (instances are per view)."""
-        return [flt.FilterRole(), flt.FilterAgeRange(), flt.FilterTag()]
+        return [flt.FilterRole(), flt.FilterAgeRange(), flt.FilterTag(), flt.FilterExcluded()]
 
     # --- queries: get_query, get_count_query and get_one agree on the tab's base set ---
 

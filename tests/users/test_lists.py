@@ -136,6 +136,16 @@ def test_directory_search_filters_and_sorts(client, login_as, cast, query, expec
     assert page(client, f"/users/directory/?{query}").usernames == expected
 
 
+def test_directory_excluded_filter(client, login_as, cast):
+    """Admins review the noise accounts they flagged: Excluded is yes / no."""
+    cast["bob"].is_excluded = True
+    db.session.commit()
+    login_as("viewer")
+    assert page(client, "/users/directory/?flt0_excluded_is=yes").usernames == ["bob"]
+    assert "bob" not in page(client, "/users/directory/?flt0_excluded_is=no").usernames
+    assert len(page(client, "/users/directory/?flt0_excluded_is=no").usernames) == len(cast) - 1
+
+
 @pytest.mark.parametrize(
     ("query", "known", "unknown"),
     [
