@@ -32,6 +32,7 @@ DIRECTION = "follower"
 WINDOWS = (7, 30, 90, None)  # None: all of the history
 ALL_TIME_START = datetime(1970, 1, 1, tzinfo=UTC)
 CHART_MAX_DAYS = 365
+EXCLUDED_CHUNK = 5000  # person ids per IN list (bind parameter limits: SQLite 32,766, PostgreSQL 65,535)
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,25 @@ def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _
     return out
 
 
+def _excluded_ids(session: Session) -> list:
+    """Persons excluded from aggregates: noise accounts, few, listed by the partial index `ix_persons_excluded`.
+    Their rows are then read by person id (index probes), never by scanning the history."""
+    return session.scalars(select(Person.id).where(Person.is_excluded == true())).all()
+
+
+def _chunks(ids: list, size: int = EXCLUDED_CHUNK) -> list[list]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def _excluded_rows(session: Session) -> list:
-    """(action, observed_at, period_started_at) of the follower rows of persons excluded from aggregates:
-    noise accounts are few, found through the partial index `ix_persons_excluded`."""
-    e, p = FollowEvent, Person
-    return session.execute(
-        select(e.action, e.observed_at, e.period_started_at)
-        .join(p, p.id == e.person_id)
-        .where(p.is_excluded == true(), e.direction == DIRECTION)
-    ).all()
+    """(action, observed_at, period_started_at) of the follower rows of persons excluded from aggregates."""
+    e, rows = FollowEvent, []
+    for chunk in _chunks(_excluded_ids(session)):
+        stmt = select(e.action, e.observed_at, e.period_started_at).where(
+            e.person_id.in_(chunk), e.direction == DIRECTION
+        )
+        rows += session.execute(stmt).all()
+    return rows
 
 
 def _totals_of(rows: list) -> _Totals:
@@ -176,14 +187,11 @@ def followers_now(session: Session) -> int:
     change to `profiles.follower`, and never behind a newer row, so each person's rows alternate and every
     follow since added one follower, every unfollow took one away (tests/follows/test_insights.py checks
     it against a replay of every row)."""
-    everyone = select(func.count()).select_from(Profile).where(Profile.follower == true())
-    excluded = (
-        select(func.count())
-        .select_from(Person)
-        .join(Profile, Profile.person_id == Person.id)
-        .where(Person.is_excluded == true(), Profile.follower == true())
-    )
-    return session.scalar(select(everyone.scalar_subquery() - excluded.scalar_subquery()))
+    total = session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
+    for chunk in _chunks(_excluded_ids(session)):
+        excluded = select(func.count()).where(Profile.person_id.in_(chunk), Profile.follower == true())
+        total -= session.scalar(excluded)
+    return total
 
 
 def _followers_at(session: Session, when: datetime) -> int:
