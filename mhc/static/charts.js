@@ -56,12 +56,15 @@
     });
   }
 
-  function niceTicks(min, max, count) {
+  // Ticks at a round step; `values` that are all whole numbers (counts, followers, tokens) never get a
+  // fractional step such as "0.5 unfollows".
+  function niceTicks(min, max, count, values) {
     if (min === max) { max = min + 1; }
     var span = max - min;
     var step = Math.pow(10, Math.floor(Math.log10(span / count)));
     var err = (count * step) / span;
     if (err <= 0.15) { step *= 10; } else if (err <= 0.35) { step *= 5; } else if (err <= 0.75) { step *= 2; }
+    if (step < 1 && values && values.every(Number.isInteger)) { step = 1; }
     var lo = Math.floor(min / step) * step;
     var hi = Math.ceil(max / step) * step;
     var ticks = [];
@@ -126,7 +129,7 @@
     var ys = data.map(function (p) { return p.y; });
     var xMin = Math.min.apply(null, xs), xMax = Math.max.apply(null, xs);
     if (xMin === xMax) { xMin -= 3600000; xMax += 3600000; }
-    var ticks = niceTicks(Math.min.apply(null, ys), Math.max.apply(null, ys), 4);
+    var ticks = niceTicks(Math.min.apply(null, ys), Math.max.apply(null, ys), 4, ys);
     var yMin = ticks[0], yMax = ticks[ticks.length - 1];
     var plotW = c.width - PAD.left - PAD.right, plotH = c.height - PAD.top - PAD.bottom;
     var xScale = function (x) { return PAD.left + ((x - xMin) / (xMax - xMin)) * plotW; };
@@ -155,7 +158,7 @@
     if (!data.length) { return empty(el, opts); }
     var c = prepare(el, opts);
     var values = data.map(function (p) { return p.value; });
-    var ticks = niceTicks(Math.min(0, Math.min.apply(null, values)), Math.max(1, Math.max.apply(null, values)), 4);
+    var ticks = niceTicks(Math.min(0, Math.min.apply(null, values)), Math.max(1, Math.max.apply(null, values)), 4, values);
     var yMin = ticks[0], yMax = ticks[ticks.length - 1];
     var plotW = c.width - PAD.left - PAD.right, plotH = c.height - PAD.top - PAD.bottom;
     var yScale = function (y) { return PAD.top + plotH - ((y - yMin) / (yMax - yMin || 1)) * plotH; };

@@ -69,6 +69,9 @@ def test_hudson_charts_render_for_admin_and_viewer_is_refused(app, live_server, 
     assert chart.locator("svg circle.mhc-point").count() == 3
     page.wait_for_selector("[data-testid='chart-net-follows'][data-chart-state='drawn']")
     assert page.locator("[data-testid='chart-net-follows'] svg").count() == 1
+    # Counts get whole-number ticks only, never "0.2 follows".
+    ticks = page.locator("[data-testid='chart-net-follows'] svg text.mhc-ytick").all_text_contents()
+    assert ticks == ["0", "1"]
     page.click("[data-testid='logout']")
     viewer, password = make_user("viewer")
     log_in(page, live_server, viewer.username, password)
