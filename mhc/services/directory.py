@@ -26,7 +26,7 @@ from sqlalchemy import Boolean, Select, String, and_, exists, func, literal, sel
 from sqlalchemy.orm import Query, Session
 
 from mhc.models import Person, PriorityLookup, Profile, Role, utcnow
-from mhc.services import audit
+from mhc.services import audit, broadcasts
 from mhc.services.stats import format_count
 
 EXACT_COUNT_CAP = 2_000
@@ -397,6 +397,8 @@ class TimelineEntry:
 
 
 TIMELINE_PER_SOURCE = 100
+# Affiliate snapshots read for the timeline's broadcasts: one per 5-minute cycle online, so about 80 hours.
+BROADCAST_SNAPSHOTS = 1000
 
 
 def timeline(session: Session, person: Person, limit: int = 200) -> list[TimelineEntry]:
@@ -415,19 +417,16 @@ def timeline(session: Session, person: Person, limit: int = 200) -> list[Timelin
     ):
         detail = f"followers {snap.follower_count:,}" if snap.follower_count is not None else ""
         entries.append(TimelineEntry(snap.observed_at, "snapshot", f"Snapshot ({snap.source})", detail))
-    for snap in session.scalars(
-        select(AffiliateSnapshot)
-        .where(AffiliateSnapshot.person_id == person.id)
-        .order_by(AffiliateSnapshot.observed_at.desc())
-        .limit(n)
-    ):
-        parts = [snap.current_show or "online"]
-        if snap.num_followers is not None:
-            parts.append(f"followers {snap.num_followers:,}")
-        if snap.num_users is not None:
-            parts.append(f"viewers {snap.num_users:,}")
-        detail = ", ".join(parts) + (f" — {snap.room_subject}" if snap.room_subject else "")
-        entries.append(TimelineEntry(snap.observed_at, "snapshot", "Online (Affiliate API)", detail))
+    a = AffiliateSnapshot
+    points = session.execute(
+        select(a.observed_at, a.seconds_online, a.current_show, a.num_users, a.num_followers, a.room_subject)
+        .where(a.person_id == person.id)
+        .order_by(a.observed_at.desc())
+        .limit(BROADCAST_SNAPSHOTS)
+    )
+    for broadcast in broadcasts.group_broadcasts(broadcasts.SnapshotPoint(*row) for row in points)[:n]:
+        title = "Broadcast (Affiliate API)"
+        entries.append(TimelineEntry(broadcast.started_at, "snapshot", title, broadcasts.describe(broadcast)))
     for event in session.scalars(
         select(Interaction).where(Interaction.person_id == person.id).order_by(Interaction.occurred_at.desc()).limit(n)
     ):
