@@ -11,7 +11,7 @@ from mhc.admin.users import PersonListView, days_followed
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.models import PriorityLookup, Profile
+from mhc.models import PriorityLookup, Profile, utcnow
 from mhc.services import directory
 
 
@@ -52,6 +52,7 @@ class ProfileView(SecuredBaseView):
             image_ok=not directory.is_placeholder_image(person.image_url or (profile.image_url if profile else None)),
             image_url=person.image_url or (profile.image_url if profile else None),
             timeline=directory.timeline(db.session, person),
+            live_show=directory.live_show(db.session, person, utcnow()),
             row_actions=_row_actions(PersonListView),  # the Directory's actions
             can_edit=can(perms.MANAGE_USERS),
         )

@@ -399,6 +399,7 @@ class TimelineEntry:
 TIMELINE_PER_SOURCE = 100
 # Affiliate snapshots read for the timeline's broadcasts: one per 5-minute cycle online, so about 80 hours.
 BROADCAST_SNAPSHOTS = 1000
+LIVE_WITHIN = timedelta(minutes=30)
 
 
 def timeline(session: Session, person: Person, limit: int = 200) -> list[TimelineEntry]:
@@ -449,6 +450,20 @@ def timeline(session: Session, person: Person, limit: int = 200) -> list[Timelin
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def live_show(session: Session, person: Person, now: datetime) -> str | None:
+    """The show a model is live in ("public", "private", ...), else None. Live (CHATURBATE.md §2) means the
+    newest Affiliate API snapshot is at most LIVE_WITHIN old and names a show; a show alone goes stale."""
+    from mhc.models import AffiliateSnapshot
+
+    a = AffiliateSnapshot
+    newest = session.execute(
+        select(a.observed_at, a.current_show).where(a.person_id == person.id).order_by(a.observed_at.desc()).limit(1)
+    ).first()
+    if newest is None or not newest.current_show or now - newest.observed_at > LIVE_WITHIN:
+        return None
+    return newest.current_show
 
 
 def _audit_ids(session: Session, person: Person) -> list[str]:

@@ -95,3 +95,23 @@ def test_profile_timeline_shows_broadcasts_not_every_snapshot(client, login_as):
     assert "1 h 59 min · seen 24 times · public · followers 1,004 → 1,119 (+115)" in html
     assert '<img src=x onerror="alert(1)">' not in html
     assert "&lt;img src=x onerror=" in html
+
+
+def test_profile_says_live_only_for_a_recent_snapshot_with_a_show(client, login_as):
+    """Live = the newest Affiliate API snapshot is at most 30 minutes old and names a show (CHATURBATE.md §2)."""
+    from mhc.models import utcnow
+
+    now = utcnow()
+    for name, minutes_ago, show in (("on_now", 10, "private"), ("went_quiet", 40, "public"), ("no_show", 5, None)):
+        person = add_person(name, "MODEL")
+        db.session.add(
+            AffiliateSnapshot(
+                person_id=person.id, username=name, observed_at=now - timedelta(minutes=minutes_ago), current_show=show
+            )
+        )
+    db.session.commit()
+    login_as("viewer")
+    assert 'data-testid="profile-live"' in client.get("/profile/on_now").get_data(as_text=True)
+    assert ">Live · private<" in client.get("/profile/on_now").get_data(as_text=True)
+    for name in ("went_quiet", "no_show"):
+        assert 'data-testid="profile-live"' not in client.get(f"/profile/{name}").get_data(as_text=True)
