@@ -88,6 +88,12 @@ class Config:
     AFFILIATE_GENDERS = ""  # optional feed filter, e.g. "m" or "m,f"; empty = all
     AFFILIATE_ROOM_CAP = 0  # stop paging after this many rooms; 0 = the whole feed
     SCHEDULER_ENABLED = True  # enqueue affiliate polls and P2 scrapes on their intervals
+    # Room thumbnails, taken while an Affiliate API cycle sees the room online (CHATURBATE.md §2).
+    THUMBNAILS_PER_CYCLE = 300  # downloads started per cycle, missing ones first
+    THUMBNAIL_MAX_AGE_HOURS = 24  # refresh a stored thumbnail this old when the room is online
+    THUMBNAIL_BUDGET_SECONDS = 60.0  # stop starting downloads after this long in one cycle
+    THUMBNAIL_TIMEOUT = 10.0  # seconds per image
+    THUMBNAIL_HOSTS = (".mmcdn.com", ".highwebmedia.com")  # only these hosts (suffixes) are fetched
     BROWSER_PAGE_DELAY = (3.0, 5.0)
     BROWSER_PROFILE_DELAY = (2.0, 3.0)
     BROWSER_NAV_TIMEOUT_MS = 30000
@@ -137,6 +143,9 @@ class Config:
         cfg.STATS_POLL_SECONDS = _int(env, "STATS_POLL_SECONDS", cls.STATS_POLL_SECONDS)
         cfg.AFFILIATE_ROOM_CAP = _int(env, "AFFILIATE_ROOM_CAP", cls.AFFILIATE_ROOM_CAP)
         cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
+        cfg.THUMBNAILS_PER_CYCLE = _int(env, "THUMBNAILS_PER_CYCLE", cls.THUMBNAILS_PER_CYCLE)
+        if env.get("THUMBNAIL_HOSTS"):
+            cfg.THUMBNAIL_HOSTS = tuple(h.strip().lower() for h in env["THUMBNAIL_HOSTS"].split(",") if h.strip())
         cfg.BROWSER_PAGE_DELAY = _range(env, "BROWSER_PAGE_DELAY", cls.BROWSER_PAGE_DELAY)
         cfg.BROWSER_PROFILE_DELAY = _range(env, "BROWSER_PROFILE_DELAY", cls.BROWSER_PROFILE_DELAY)
         cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
@@ -172,6 +181,8 @@ class TestConfig(Config):
     EVENTS_LONGPOLL_TIMEOUT = 1
     EVENTS_CLIENT_MARGIN = 5.0
     EVENTS_RETRY_BACKOFF = (0.0, 0.0)
+    THUMBNAIL_HOSTS = ("127.0.0.1",)  # the fake Chaturbate's image route
+    THUMBNAIL_TIMEOUT = 5.0
 
     def __init__(self, database_url: str, instance_dir: Path, **overrides):
         self.SQLALCHEMY_DATABASE_URI = database_url

@@ -7,7 +7,7 @@ from flask_admin import expose
 from sqlalchemy import select
 
 from mhc.admin.base import SecuredBaseView
-from mhc.admin.users import PersonListView, days_followed
+from mhc.admin.users import PersonListView, days_followed, thumbnail_url
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -49,8 +49,7 @@ class ProfileView(SecuredBaseView):
             profile=profile,
             lookup=lookup,
             days_followed=days_followed(profile),
-            image_ok=not directory.is_placeholder_image(person.image_url or (profile.image_url if profile else None)),
-            image_url=person.image_url or (profile.image_url if profile else None),
+            image_url=thumbnail_url(person),
             timeline=directory.timeline(db.session, person),
             live_show=directory.live_show(db.session, person, utcnow()),
             row_actions=_row_actions(PersonListView),  # the Directory's actions

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, jsonify, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -25,7 +26,7 @@ from mhc.jobs.batch_jobs import enqueue_batch
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
 from mhc.models import JobRun, Person, Profile, utcnow
 from mhc.models.persons import ROLE_VALUES
-from mhc.services import directory, insights, priorities
+from mhc.services import directory, insights, priorities, thumbnails
 
 CATEGORY = "Users"
 STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}
@@ -50,13 +51,21 @@ def _fmt_username(view, context, person, name):
     return out
 
 
+def thumbnail_url(person: Person) -> str | None:
+    """The panel's own copy of the room thumbnail (the digest in the URL lets browsers cache it for good),
+    or None: the CDN's URL is never shown, since offline it serves a branded placeholder (CHATURBATE.md §2)."""
+    if not person.thumbnail_sha256:
+        return None
+    if "thumb_prefix" not in g:
+        g.thumb_prefix = url_for("users_directory.index_view") + "thumb/"
+    return f"{g.thumb_prefix}{person.id}?v={person.thumbnail_sha256[:16]}"
+
+
 def _fmt_image(view, context, person, name):
-    url = person.image_url or (person.profile.image_url if person.profile else None)
-    if directory.is_placeholder_image(url):
-        return Markup('<span class="thumb thumb-empty" title="No photo"></span>')
-    return Markup(
-        '<img class="thumb" loading="lazy" decoding="async" src="{}" alt="" referrerpolicy="no-referrer">'
-    ).format(url)
+    url = thumbnail_url(person)
+    if url is None:
+        return Markup('<span class="thumb thumb-empty" title="No photo taken yet"></span>')
+    return Markup('<img class="thumb" loading="lazy" decoding="async" src="{}" alt="">').format(url)
 
 
 def _fmt_role(view, context, person, name):
@@ -512,6 +521,22 @@ class DirectoryView(PersonListView):
         "role": {"choices": [(r, r.title()) for r in ROLE_VALUES]},
         "is_excluded": {"label": "Excluded from aggregates", "description": EXCLUDED_MEANING},
     }
+
+    @expose("/thumb/<person_id>")
+    def thumbnail(self, person_id):
+        """A stored room thumbnail, with the type its bytes say; its URL carries the digest, so it is
+        cached by the browser until the picture changes."""
+        try:
+            thumb = thumbnails.get(db.session, uuid.UUID(person_id))
+        except ValueError:
+            thumb = None
+        if thumb is None:
+            abort(404)
+        response = make_response(thumb.content)
+        response.headers["Content-Type"] = thumb.content_type
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        response.set_etag(thumb.sha256)
+        return response.make_conditional(request)
 
     @expose("/priority-status.json")
     def priority_status(self):

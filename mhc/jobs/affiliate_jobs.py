@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from mhc.clients.affiliate_api import Room, fetch_online_rooms
+from mhc.clients.images import image_fetcher
 from mhc.extensions import db
 from mhc.jobs import enqueue
 from mhc.jobs.runner import job_kind, set_progress
 from mhc.models import JobRun, Person, utcnow
-from mhc.services import affiliate, priorities
+from mhc.services import affiliate, priorities, thumbnails
 
 POLL_LOCK = "affiliate_poll"
 REFRESH_LOCK = "refresh_person"
@@ -43,7 +45,19 @@ def affiliate_poll(run_id) -> dict:
     observed_at = utcnow()
     rooms = fetch_rooms(run_id)
     set_progress(run_id, 70, f"recording {len(rooms)} rooms")
-    return affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id).as_counts()
+    counts = affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id).as_counts()
+    set_progress(run_id, 85, "thumbnails of rooms online now")
+    return {**counts, **take_thumbnails([room.username for room in rooms], observed_at)}
+
+
+def take_thumbnails(usernames: list[str], now) -> dict:
+    """Download the thumbnails due among these rooms, which are online now (after the cycle is recorded)."""
+    cfg = current_app.config
+    targets = thumbnails.due(
+        db.session, usernames, now, timedelta(hours=cfg["THUMBNAIL_MAX_AGE_HOURS"]), cfg["THUMBNAILS_PER_CYCLE"]
+    )
+    fetch = image_fetcher(cfg["THUMBNAIL_HOSTS"], cfg["THUMBNAIL_TIMEOUT"], thumbnails.MAX_BYTES)
+    return thumbnails.download(db.session, targets, fetch, now, cfg["THUMBNAIL_BUDGET_SECONDS"]).as_counts()
 
 
 @job_kind("refresh_person")
@@ -55,9 +69,10 @@ def refresh_person(run_id, person_ids: list[str]) -> dict:
     rooms = [room for room in fetch_rooms(run_id) if room.username in wanted]
     set_progress(run_id, 70, f"{len(rooms)} of {len(wanted)} online; recording")
     result = affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id, partial=True)
+    pictures = take_thumbnails([room.username for room in rooms], observed_at)
     started_by = db.session.scalar(select(JobRun.started_by_id).where(JobRun.id == uuid.UUID(str(run_id))))
     scrape = _enqueue_scrape(person_ids, started_by)
-    return {**result.as_counts(), "online": len(rooms), "profile_scrape_run": scrape}
+    return {**result.as_counts(), **pictures, "online": len(rooms), "profile_scrape_run": scrape}
 
 
 @job_kind("p2_scrape")

@@ -7,7 +7,7 @@ from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSampl
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret
-from mhc.models.sources import AffiliateSnapshot, Interaction, Snapshot
+from mhc.models.sources import AffiliateSnapshot, Interaction, Snapshot, Thumbnail
 from mhc.models.system import SystemPermission, SystemRole, SystemUser, role_permissions
 from mhc.models.types import utcnow
 
@@ -27,6 +27,7 @@ __all__ = [
     "SystemPermission",
     "SystemRole",
     "SystemUser",
+    "Thumbnail",
     "merge_role",
     "normalise_username",
     "role_permissions",

@@ -66,6 +66,9 @@ class Person(db.Model):
     rank_observed_at: Mapped[object | None] = mapped_column(UTCDateTime, comment="Time of the cycle that gave `rank`")
     interactions_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     snapshots_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    thumbnail_sha256: Mapped[str | None] = mapped_column(
+        String(64), comment="Digest of the stored thumbnail (table thumbnails), when there is one"
+    )
 
     profile: Mapped[Profile] = relationship(back_populates="person", uselist=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -93,3 +93,17 @@ class Interaction(db.Model):
         Index("ix_interactions_type_direct_occurred", "type", "is_direct", "occurred_at", "id"),
         Index("ix_interactions_person_occurred", "person_id", "occurred_at"),
     )
+
+
+class Thumbnail(db.Model):
+    """A person's room thumbnail, downloaded while the room was online (CHATURBATE.md §2: the URL later
+    serves a branded placeholder). Only real images are stored; the panel serves them itself."""
+
+    __tablename__ = "thumbnails"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(32), nullable=False, comment="From the bytes, not the server")
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    source_url: Mapped[str] = mapped_column(Text, nullable=False)
+    fetched_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

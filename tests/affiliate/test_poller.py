@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
+from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile, Thumbnail
 from mhc.services import affiliate, priorities
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
@@ -43,6 +43,12 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
         "p1_completed": 1,
         "p2_recorded": 1,
         "lookups_checked": 2,
+        # Every room online now gets its thumbnail taken (the fake serves real PNGs).
+        "thumbnails_stored": 3,
+        "thumbnails_placeholders": 0,
+        "thumbnails_rejected": 0,
+        "thumbnails_failed": 0,
+        "thumbnails_skipped_for_time": 0,
     }
     t1 = snapshots_of("delta_p1")[0].observed_at
     assert lookup("delta_p1").status == "complete"
@@ -58,6 +64,7 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
     second = run_job("affiliate_poll")
     assert second.status == "finished", second.error
     assert second.counts["p1_completed"] == 0 and second.counts["p2_recorded"] == 0
+    assert second.counts["thumbnails_stored"] == 1  # gamma_3; the others are offline, and theirs are kept
     t2 = snapshots_of("gamma_3")[0].observed_at
     # Absent is unknown: the vanished rooms keep everything, but their old rank is no longer current.
     alpha = person("alpha_one")
@@ -82,6 +89,8 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
     assert lookup("delta_p1").completed_at == t1
     assert [len(snapshots_of(n)) for n in ("alpha_one", "beta_two", "gamma_3", "delta_p1")] == [2, 2, 1, 2]
     assert person("alpha_one").snapshots_count == 2
+    assert fourth.counts["thumbnails_stored"] == 0  # taken less than a day ago: not due again
+    assert count(Thumbnail) == 4
     assert count(Person) == 4 and count(Profile) == 4
 
 

@@ -83,6 +83,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "users_directory.ajax_lookup": {"GET": perms.VIEW_USERS},
     "users_directory.ajax_update": {"POST": perms.MANAGE_USERS},
     "users_directory.priority_status": {"GET": perms.VIEW_USERS},
+    "users_directory.thumbnail": {"GET": perms.VIEW_USERS},
     "users_directory.add_to_queue": {"POST": perms.MANAGE_PRIORITIES},
     "users_directory.job_status": {"GET": perms.VIEW_USERS},
     "users_following.index_view": {"GET": perms.VIEW_USERS},

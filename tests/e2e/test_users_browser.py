@@ -8,6 +8,7 @@ import pytest
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup
+from mhc.services import thumbnails
 from tests.e2e.conftest import log_in
 from tests.users.conftest import NOW, add_person
 
@@ -172,19 +173,24 @@ def test_profile_page_timeline_and_chart(app, live_server, browser_page, make_us
     assert labels == ["11,420", "11,440", "11,460", "11,480", "11,500"]
 
 
-def test_thumbnail_that_fails_to_load_shows_the_no_photo_box(app, live_server, browser_page, make_user):
-    """A dead image link (expired CDN URL) is shown as the grey "no photo" box, not a broken image;
-    an image that loads stays an image."""
-    ok_url = f"{live_server}/static/admin/vendor/select2/select2.png"
-    add_person("has_photo", "MODEL", image_url=ok_url, last_seen_at=NOW - timedelta(hours=1))
-    add_person("dead_link", "MODEL", image_url="http://127.0.0.1:9/ri/dead_link.jpg", last_seen_at=NOW)
+def test_stored_thumbnails_show_and_a_lost_one_becomes_the_no_photo_box(app, live_server, browser_page, make_user):
+    """The panel shows its own stored thumbnail (a real PNG, drawn by Chromium); one that cannot load (its
+    row is gone) is swapped for the grey "no photo" box, never left as a broken image."""
+    from tests.fake_chaturbate.affiliate import photo_png
+
+    has_photo = add_person("has_photo", "MODEL", last_seen_at=NOW - timedelta(hours=1))
+    digest = thumbnails.store(
+        db.session, has_photo.id, "https://thumb.live.mmcdn.com/ri/has_photo.jpg", photo_png("p"), NOW
+    )
+    add_person("lost_photo", "MODEL", last_seen_at=NOW, thumbnail_sha256="0" * 64)  # no stored row: 404
+    db.session.commit()
     user, password = make_user("viewer")
     page = browser_page
     log_in(page, live_server, user.username, password)
     page.goto(f"{live_server}/users/directory/")
-    assert _usernames(page) == ["dead_link", "has_photo"]
+    assert _usernames(page) == ["lost_photo", "has_photo"]
     rows = page.locator("table.model-list tbody tr")
     rows.nth(0).locator("span.thumb-empty").wait_for()
     assert rows.nth(0).locator("img").count() == 0
-    page.wait_for_function("(document.querySelector('img.thumb') || {}).naturalWidth > 0")
-    assert rows.nth(1).locator("img.thumb").get_attribute("src") == ok_url
+    page.wait_for_function("(document.querySelector('img.thumb') || {}).naturalWidth === 40")
+    assert rows.nth(1).locator("img.thumb").get_attribute("src").endswith(f"{has_photo.id}?v={digest[:16]}")

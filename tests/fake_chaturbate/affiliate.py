@@ -1,11 +1,18 @@
 """Fake Affiliate API online-rooms feed: limit/offset paging over `fake.state["affiliate_rooms"]`,
 and faults chosen by `fake.state["affiliate_fault"]`: "http500", "bad_json", "no_results",
-"wrong_type" (one room's num_users is a string), "slow" (sleeps `affiliate_delay` seconds)."""
+"wrong_type" (one room's num_users is a string), "slow" (sleeps `affiliate_delay` seconds).
+
+Room thumbnails (`/ri/<username>.jpg`, the rooms' default image_url): a real PNG, or what
+`fake.state["thumbnails"][username]` says: "placeholder" (the 5,045-byte branded image), "html" (not an
+image), "missing" (404)."""
 
 from __future__ import annotations
 
 import json
+import random
+import struct
 import time
+import zlib
 
 from flask import Response, jsonify, request
 
@@ -31,7 +38,7 @@ def make_room(username: str, **overrides) -> dict:
         "room_subject": f"Goal for {username} #feet #muscles",
         "tags": ["feet", "muscles"],
         "seconds_online": 2273,
-        "image_url": f"https://roomimg.stream.highwebmedia.com/ri/{username}.jpg",
+        "image_url": f"/ri/{username}.jpg",  # served by this fake (made absolute in the feed)
         "image_url_360x270": f"https://roomimg.stream.highwebmedia.com/riw/{username}.jpg",
         "chat_room_url": f"https://chaturbate.com/in/?tour=XXXX&campaign=wm1&track=default&room={username}",
         "chat_room_url_revshare": f"https://chaturbate.com/in/?tour=YYYY&campaign=wm1&track=default&room={username}",
@@ -48,7 +55,23 @@ def defaults() -> dict:
         "affiliate_rooms": [make_room("alpha_one"), make_room("beta_two", age=None), make_room("gamma_3")],
         "affiliate_fault": None,
         "affiliate_delay": 0.0,
+        "thumbnails": {},
     }
+
+
+def photo_png(seed: str, width: int = 40, height: int = 30) -> bytes:
+    """A real PNG of random pixels (so it does not compress below the size of a real thumbnail)."""
+    rng = random.Random(seed)
+    rows = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(width * 3)) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PLACEHOLDER = b"\xff\xd8\xff\xe0" + b"\x00" * (5045 - 4)  # the branded offline image's size (CHATURBATE.md §2)
 
 
 def register(fake) -> None:
@@ -70,7 +93,22 @@ def register(fake) -> None:
         genders = request.args.getlist("gender")
         if genders:
             rooms = [r for r in rooms if r.get("gender") in genders]
+        for room in rooms:
+            for key in ("image_url", "image_url_360x270"):
+                if (room.get(key) or "").startswith("/"):
+                    room[key] = fake.base_url + room[key]
         page = rooms[offset : offset + limit]
         if fault == "wrong_type" and page:
             page[-1]["num_users"] = "six"
         return Response(json.dumps({"count": len(rooms), "results": page}), mimetype="application/json")
+
+    @fake.app.get("/ri/<username>.jpg")
+    def room_thumbnail(username):
+        kind = fake.state.get("thumbnails", {}).get(username, "photo")
+        if kind == "missing":
+            return Response("not found", status=404)
+        if kind == "placeholder":
+            return Response(PLACEHOLDER, mimetype="image/jpeg")
+        if kind == "html":
+            return Response("<html>" + "x" * 2000 + "</html>", mimetype="image/jpeg")
+        return Response(photo_png(username), mimetype="image/jpeg")  # the CDN's header, not the bytes' type
