@@ -99,8 +99,8 @@ def follower_changes(session: Session, as_of: datetime, days: int) -> tuple[int,
 def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _Totals]:
     """For each moment, the totals of the follower rows strictly after it: the per-day totals
     (`follow_daily`, kept by triggers) of the days after the moment's UTC day, plus the rows of that day
-    that come after the moment, less the rows of excluded persons. Three queries, whatever the size of the
-    history."""
+    that come after the moment, less the rows of excluded persons. Two queries whatever the size of the
+    history, plus one for the excluded ids and one per 5,000 of them."""
     days = {m: m.astimezone(UTC).date() for m in moments}
     d, e = FollowDaily, FollowEvent
     daily = []

@@ -190,8 +190,8 @@
     });
   }
 
-  // A thumbnail that cannot load (expired CDN link, offline room) shows the same grey box as "no photo",
-  // not the browser's broken-image icon. Capture phase: error events do not bubble.
+  // A thumbnail that cannot load (its stored copy is gone) shows the same grey box as "no photo", not the
+  // browser's broken-image icon. Capture phase: error events do not bubble.
   function showNoPhoto(img) {
     var box = document.createElement("span");
     box.className = img.classList.contains("profile-photo") ? "profile-photo-empty" : "thumb thumb-empty";
