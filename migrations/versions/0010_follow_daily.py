@@ -19,38 +19,33 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-PG_FUNCTION = """
+def _pg_upsert(rows: str, sign: str) -> str:
+    """Add (sign "") or take away (sign "-") the per-day totals of a transition table."""
+    return f"""
+        INSERT INTO follow_daily AS d (direction, day, follows, unfollows, periods, period_seconds)
+        SELECT direction, (observed_at AT TIME ZONE 'UTC')::date,
+               {sign}count(*) FILTER (WHERE action = 'follow'),
+               {sign}count(*) FILTER (WHERE action = 'unfollow'),
+               {sign}count(period_started_at) FILTER (WHERE action = 'unfollow'),
+               {sign}coalesce(sum(extract(epoch FROM observed_at - period_started_at)::float8)
+                         FILTER (WHERE action = 'unfollow'), 0)
+        FROM {rows} GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (direction, day) DO UPDATE SET follows = d.follows + EXCLUDED.follows,
+            unfollows = d.unfollows + EXCLUDED.unfollows, periods = d.periods + EXCLUDED.periods,
+            period_seconds = d.period_seconds + EXCLUDED.period_seconds;"""
+
+
+PG_FUNCTION = f"""
 CREATE FUNCTION follow_daily_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO follow_daily AS d (direction, day, follows, unfollows, periods, period_seconds)
-        SELECT direction, (observed_at AT TIME ZONE 'UTC')::date,
-               -count(*) FILTER (WHERE action = 'follow'),
-               -count(*) FILTER (WHERE action = 'unfollow'),
-               -count(period_started_at) FILTER (WHERE action = 'unfollow'),
-               -coalesce(sum(extract(epoch FROM observed_at - period_started_at)::float8)
-                         FILTER (WHERE action = 'unfollow'), 0)
-        FROM old_rows GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (direction, day) DO UPDATE SET follows = d.follows + EXCLUDED.follows,
-            unfollows = d.unfollows + EXCLUDED.unfollows, periods = d.periods + EXCLUDED.periods,
-            period_seconds = d.period_seconds + EXCLUDED.period_seconds;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_pg_upsert("old_rows", "-")}
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO follow_daily AS d (direction, day, follows, unfollows, periods, period_seconds)
-        SELECT direction, (observed_at AT TIME ZONE 'UTC')::date,
-               count(*) FILTER (WHERE action = 'follow'),
-               count(*) FILTER (WHERE action = 'unfollow'),
-               count(period_started_at) FILTER (WHERE action = 'unfollow'),
-               coalesce(sum(extract(epoch FROM observed_at - period_started_at)::float8)
-                        FILTER (WHERE action = 'unfollow'), 0)
-        FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (direction, day) DO UPDATE SET follows = d.follows + EXCLUDED.follows,
-            unfollows = d.unfollows + EXCLUDED.unfollows, periods = d.periods + EXCLUDED.periods,
-            period_seconds = d.period_seconds + EXCLUDED.period_seconds;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_pg_upsert("new_rows", "")}
     END IF;
     RETURN NULL;
 END $$
 """
+
 
 PG_TRIGGERS = {
     "follow_daily_insert": "AFTER INSERT ON follow_events REFERENCING NEW TABLE AS new_rows",
