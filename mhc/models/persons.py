@@ -13,6 +13,8 @@ from mhc.extensions import db
 from mhc.models.types import JSONType, UTCDateTime, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]+$")
+# The longest username we store (persons.username is String(64)); a longer "username" is not one.
+MAX_USERNAME_LENGTH = 64
 
 
 class Role(enum.StrEnum):
@@ -28,8 +30,10 @@ ROLE_VALUES = tuple(r.value for r in Role)
 
 
 def normalise_username(raw: str) -> str:
-    """Lowercase and trim a username; raise ValueError if it is not [a-z0-9_]+."""
+    """Lowercase and trim a username; raise ValueError unless it is [a-z0-9_]+ of at most 64 characters."""
     name = (raw or "").strip().strip("/").lower()
+    if len(name) > MAX_USERNAME_LENGTH:
+        raise ValueError(f"not a Chaturbate username: {len(name)} characters (at most {MAX_USERNAME_LENGTH})")
     if not USERNAME_RE.match(name):
         raise ValueError(f"not a Chaturbate username: {raw!r}")
     return name
