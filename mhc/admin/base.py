@@ -81,6 +81,18 @@ LIST_TYPE_FORMATTERS = {
 }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) in a scraped or
+# typed username would run on the owner's machine); a leading apostrophe makes it text.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """The value as a spreadsheet shows it literally: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class SecuredModelView(PermissionMixin, ModelView):
     """A model list whose create/edit/delete/actions/export are each gated by a named permission."""
 
@@ -133,6 +145,9 @@ class SecuredModelView(PermissionMixin, ModelView):
 
     def get_pk_value(self, model):
         return str(super().get_pk_value(model))
+
+    def get_export_value(self, model, name):
+        return csv_safe(super().get_export_value(model, name))
 
     def get_one(self, id):
         # UUID keys arrive as strings (and SQLite cannot bind a str to a Uuid column).
