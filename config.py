@@ -102,6 +102,8 @@ class Config:
     FOLLOW_COUNT_TOLERANCE = 2
     MASS_REMOVAL_SHARE = 0.20
     MASS_REMOVAL_MIN = 10
+    # A follower missing from a read with no count to check against waits this long for a second read
+    FOLLOW_PENDING_MINUTES = 10
     BATCH_INLINE_LIMIT = 300
     ARTIFACTS_DIR = str(INSTANCE_DIR / "artifacts")
     SESSION_COOKIE_HTTPONLY = True
@@ -134,6 +136,7 @@ class Config:
         cfg.ADMIN_PASSWORD = env.get("MHC_ADMIN_PASSWORD") or None
         cfg.AFFILIATE_POLL_SECONDS = _int(env, "AFFILIATE_POLL_SECONDS", cls.AFFILIATE_POLL_SECONDS)
         cfg.P2_SCRAPE_SECONDS = _int(env, "P2_SCRAPE_SECONDS", cls.P2_SCRAPE_SECONDS)
+        cfg.FOLLOW_PENDING_MINUTES = _int(env, "FOLLOW_PENDING_MINUTES", cls.FOLLOW_PENDING_MINUTES)
         cfg.QUEUE_PREFIX = env.get("MHC_QUEUE_PREFIX", cls.QUEUE_PREFIX)
         cfg.AFFILIATE_GENDERS = env.get("AFFILIATE_GENDERS", cls.AFFILIATE_GENDERS)
         cfg.EVENTS_LONGPOLL_TIMEOUT = _int(env, "EVENTS_LONGPOLL_TIMEOUT", cls.EVENTS_LONGPOLL_TIMEOUT)

@@ -41,6 +41,7 @@ class FollowListsView(SecuredBaseView):
             "admin/follows/index.html",
             cookies=secrets.describe(db.session, secrets.COOKIES),
             runs=list(db.session.scalars(stmt)),
+            pending=follow_ledger.pending_persons(db.session),
         )
 
     @expose("/cookies", methods=["POST"])

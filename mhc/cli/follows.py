@@ -102,7 +102,10 @@ def sync(direction):
     if run.status == "held":
         click.echo(f"Held, nothing applied: {counts.get('reason')} (confirm run {run.id} in the panel)", err=True)
         sys.exit(3)
-    click.echo(f"added {counts.get('added')}, removed {counts.get('removed')}, unchanged {counts.get('unchanged')}")
+    line = f"added {counts.get('added')}, removed {counts.get('removed')}, unchanged {counts.get('unchanged')}"
+    if counts.get("pending"):  # missing from a read with no count: not unfollowed yet
+        line += f", pending {counts['pending']}"
+    click.echo(line)
 
 
 COMMANDS = [follows_cli]

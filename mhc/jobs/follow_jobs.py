@@ -4,9 +4,14 @@ Abort, change nothing and say why (the run fails with the reason, screenshot and
 login check fails, a challenge persists, a page fails or comes back empty mid-list, or the total falls
 short of the expected count by more than the tolerance: max(FOLLOW_COUNT_TOLERANCE, 1 % of the expected
 count). The expected count is the header's "(N/M)" M for following; for followers the newest Stats API
-`num_followers`, else the owner's own profile "Followers:" value; with neither, the run says so and relies
-on the pager having ended cleanly. A list the mass-removal guard holds leaves the run "held" until an
-admin confirms it (confirm_held_run).
+`num_followers`, else the owner's own profile "Followers:" value.
+
+A person leaves a list only when a complete read proves it: when the first read moved while it was read or
+misses anyone marked, the list is read a second time and a name counts as present if either read saw it
+(two reads that both moved abort). With no count to check against, missing persons wait as pending
+(follow_ledger). The checks live in scraping/follow_completeness.py; docs/reliability.md, "Follow lists:
+removals must be proven", explains them. A list the mass-removal guard holds leaves the run "held" until
+an admin confirms it (confirm_held_run).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import contextvars
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -24,8 +31,15 @@ from mhc.jobs import active_run, artifacts, enqueue
 from mhc.jobs.runner import execute, job_kind, set_progress
 from mhc.models import JobRun, Profile, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page
+from mhc.scraping.follow_completeness import (
+    DirectionRead,
+    UntrustedReads,
+    combine,
+    count_tolerance,
+    read_problem,
+    second_read_reason,
+)
 from mhc.scraping.pages.follow_lists import FollowListPages, FollowScrapeError
-from mhc.scraping.parsers.follow_lists import check_total, count_tolerance
 from mhc.services import follow_ledger, secrets
 from mhc.services.follow_import import follower_yardstick
 
@@ -86,32 +100,59 @@ def run_follow_sync_here(direction: str, echo=None, started_by=None) -> JobRun:
 
 @job_kind(FOLLOW_SYNC)
 def follow_sync(run_id, direction: str) -> dict:
-    """Scrape one complete list, validate it, apply it through the follow ledger."""
+    """Scrape one complete list (twice when it moved or anyone is missing), apply it through the ledger."""
     cfg, d = current_app.config, normalise_direction(direction)
     cookies = secrets.load_cookies(db.session)
     if not cookies:
         raise FollowSyncAborted("no Chaturbate session cookies imported (Admin → Follow lists): nothing read")
-    expected, basis = follower_yardstick(db.session, cfg["OWNER_USERNAME"]) if d == "follower" else (None, None)
     observed_at = utcnow()
     db.session.commit()  # hold no transaction open while the browser works
-    names, expected, basis, pages = _scrape(run_id, d, expected, basis, cookies)
-    result = follow_ledger.apply_follow_list(db.session, d, names, observed_at, "list_scrape", run_id=run_id)
+    scraped = _scrape(run_id, d, observed_at, cookies)
+    result = follow_ledger.apply_follow_list(
+        db.session, d, scraped.names, observed_at, "list_scrape", run_id=run_id, pending_after=scraped.pending_after
+    )
     counts = {
         **_summary(result),
         "observed_at": observed_at.isoformat(),
-        "pages": pages,
-        "found": len(names),
-        "expected": expected,
-        "expected_from": basis or "nothing: no follower count known, completeness rests on the pager",
-        "tolerance": count_tolerance(expected, cfg["FOLLOW_COUNT_TOLERANCE"]),
+        "pages": sum(r.pages for r in scraped.reads),
+        "reads": len(scraped.reads),
+        "second_read": scraped.second_read,
+        "found": len(scraped.names),
+        "expected": scraped.expected,
+        "expected_from": scraped.basis or "nothing: no count known, so missing persons wait as pending",
+        "tolerance": count_tolerance(scraped.expected, cfg["FOLLOW_COUNT_TOLERANCE"]),
     }
     if result.held:
-        _keep_held_list(run_id, d, names, observed_at)
+        _keep_held_list(run_id, d, scraped.names, observed_at, scraped.pending_after)
         counts.update(held=True, reason=result.reason)
     return counts
 
 
-def _scrape(run_id, direction: str, expected, basis, cookies) -> tuple[list[str], int | None, str | None, int]:
+@dataclass
+class _Scraped:
+    """What one sync read: the names to apply, each complete read, why a second read was made."""
+
+    names: list[str]
+    reads: list[DirectionRead]
+    second_read: str | None
+
+    @property
+    def expected(self) -> int | None:
+        return self.reads[-1].expected
+
+    @property
+    def basis(self) -> str | None:
+        return self.reads[-1].basis
+
+    @property
+    def pending_after(self) -> timedelta | None:
+        """With no count to check a read against, a missing person waits as pending this long."""
+        if all(r.expected is not None for r in self.reads):
+            return None
+        return timedelta(minutes=current_app.config["FOLLOW_PENDING_MINUTES"])
+
+
+def _scrape(run_id, direction: str, observed_at, cookies) -> _Scraped:
     cfg = current_app.config
     settings = BrowserSettings(
         chromium_path=cfg["CHROMIUM_PATH"],
@@ -121,56 +162,94 @@ def _scrape(run_id, direction: str, expected, basis, cookies) -> tuple[list[str]
     )
     with browser_page(settings, cookies) as page:
         reader = FollowListPages(
-            page,
-            cfg["CHATURBATE_BASE_URL"],
-            cfg["OWNER_USERNAME"],
-            settings.page_delay,
-            cfg["BROWSER_CHALLENGE_WAIT"],
-            progress=lambda pages, found, text, fraction: _progress(run_id, direction, pages, found, text, fraction),
+            page, cfg["CHATURBATE_BASE_URL"], cfg["OWNER_USERNAME"], settings.page_delay, cfg["BROWSER_CHALLENGE_WAIT"]
         )
         try:
-            names, expected, basis, pages = _read_lists(reader, direction, expected, basis)
-            tolerance = count_tolerance(expected, cfg["FOLLOW_COUNT_TOLERANCE"])
-            problem = check_total(len(names), expected, tolerance)
-            if problem:
-                raise FollowSyncAborted(f"{problem}; expected count from {basis}")
-            if not names and expected is None:
-                raise FollowSyncAborted("the list is empty and no follower count is known to confirm it")
+            return _read_proven(reader, run_id, direction, observed_at)
         except Exception as exc:
             artifacts.keep_page(run_id, page)
-            if isinstance(exc, FollowScrapeError):
+            if isinstance(exc, FollowScrapeError | UntrustedReads):
                 raise FollowSyncAborted(str(exc)) from exc
             raise
-    return names, expected, basis, pages
 
 
-def _read_lists(reader: FollowListPages, direction: str, expected, basis):
+def _read_proven(reader: FollowListPages, run_id, direction: str, observed_at) -> _Scraped:
+    """One complete read; a second one when the first moved or misses anyone marked (follow_completeness)."""
+    first = _read_checked(reader, run_id, direction, 1)
+    scraped = _Scraped(first.names, [first], None)
+    missing = follow_ledger.preview_follow_list(
+        db.session, direction, first.names, observed_at, pending_after=scraped.pending_after
+    )
+    scraped.second_read = second_read_reason(first, missing.removed + missing.pending)
+    if scraped.second_read:
+        second = _read_checked(reader, run_id, direction, 2)
+        scraped.reads.append(second)
+        scraped.names = combine(first, second)
+    return scraped
+
+
+def _read_checked(reader: FollowListPages, run_id, direction: str, round_no: int) -> DirectionRead:
+    reader.persons_found = 0
+    reader.progress = lambda pages, found, text, fraction: _progress(
+        run_id, direction, round_no, pages, found, text, fraction
+    )
+    read = _read_direction(reader, direction)
+    if problem := read_problem(read, current_app.config["FOLLOW_COUNT_TOLERANCE"]):
+        raise FollowSyncAborted(problem)
+    return read
+
+
+def _read_direction(reader: FollowListPages, direction: str) -> DirectionRead:
     if direction == "following":
         online = reader.read("online")
         offline = reader.read("offline")
-        names = list(dict.fromkeys(online.usernames + offline.usernames))  # a room can move lists mid-scrape
-        return names, offline.following_total, 'the header "FOLLOWING (N/M)"', online.pages + offline.pages
+        basis = 'the header "FOLLOWING (N/M)"'
+        return DirectionRead([online, offline], online.totals + offline.totals, offline.following_total, basis)
+    before, basis = _yardstick()
     followers = reader.read("followers")
-    return list(dict.fromkeys(followers.usernames)), expected, basis, followers.pages
+    after, _ = _yardstick()
+    return DirectionRead([followers], [before, after], before, basis)
+
+
+def _yardstick() -> tuple[int | None, str | None]:
+    """The owner's follower count now, read in a transaction that ends at once (the browser is working)."""
+    try:
+        return follower_yardstick(db.session, current_app.config["OWNER_USERNAME"])
+    finally:
+        db.session.rollback()
 
 
 def _summary(result: follow_ledger.ApplyResult) -> dict:
-    keys = ("added", "removed", "unchanged", "created", "ignored_older", "current", "applied")
+    keys = (
+        "added",
+        "removed",
+        "unchanged",
+        "created",
+        "ignored_older",
+        "current",
+        "pending",
+        "pending_cleared",
+        "applied",
+    )
     return {k: getattr(result, k) for k in keys}
 
 
-def _progress(run_id, direction: str, pages: int, found: int, text: str, fraction: float) -> None:
-    message = f"{text}; {pages} page(s) read, {found} person(s) found"
-    if direction == "following":  # online list first (0-45 %), then offline (45-90 %); applying is the rest
+def _progress(run_id, direction: str, round_no: int, pages: int, found: int, text: str, fraction: float) -> None:
+    prefix = "second read: " if round_no == 2 else ""
+    message = f"{prefix}{text}; {pages} page(s) read, {found} person(s) found"
+    if direction == "following":  # online list first, then offline
         fraction = fraction / 2 if text.startswith("online") else 0.5 + fraction / 2
-    set_progress(run_id, int(90 * fraction), message)
+    # The first read takes 0-60 %, a second read 60-90 %; applying is the rest.
+    set_progress(run_id, int(60 * fraction) if round_no == 1 else 60 + int(30 * fraction), message)
     if echo := progress_echo.get():
         echo(message)
 
 
-def _keep_held_list(run_id, direction: str, names: list[str], observed_at) -> None:
+def _keep_held_list(run_id, direction: str, names: list[str], observed_at, pending_after) -> None:
     path = artifacts.folder(run_id) / "held_list.json"
     data = {"direction": direction, "observed_at": observed_at.isoformat(), "usernames": names}
+    if pending_after is not None:
+        data["pending_minutes"] = pending_after.total_seconds() / 60
     path.write_text(json.dumps(data), encoding="utf-8")
     artifacts.record(run_id, {"held_list": str(path)})
 
@@ -191,8 +270,16 @@ def confirm_held_run(run_id, confirmed_by=None) -> follow_ledger.ApplyResult:
     newest = db.session.scalar(select(func.max(checked)))
     if newest is not None and _aware(newest) > observed_at:
         raise HeldRunError(f"a newer {direction} list was applied at {newest:%Y-%m-%d %H:%M} UTC; not applied")
+    minutes = data.get("pending_minutes")
     result = follow_ledger.apply_follow_list(
-        db.session, direction, data["usernames"], observed_at, "list_scrape", run_id=run.id, confirm_mass_removal=True
+        db.session,
+        direction,
+        data["usernames"],
+        observed_at,
+        "list_scrape",
+        run_id=run.id,
+        confirm_mass_removal=True,
+        pending_after=None if minutes is None else timedelta(minutes=minutes),
     )
     run = db.session.get(JobRun, _uuid(run_id))
     counts = {**(run.counts or {}), **_summary(result), "held": False, "reason": None}

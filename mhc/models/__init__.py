@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from mhc.models.audit import AuditLog
-from mhc.models.follows import FollowDaily, FollowEvent
+from mhc.models.follows import FollowDaily, FollowEvent, FollowPending
 from mhc.models.jobs import JobRun
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
@@ -16,6 +16,7 @@ __all__ = [
     "AuditLog",
     "FollowDaily",
     "FollowEvent",
+    "FollowPending",
     "Interaction",
     "JobRun",
     "Person",

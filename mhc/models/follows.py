@@ -74,3 +74,22 @@ class FollowDaily(db.Model):
     period_seconds: Mapped[float] = mapped_column(
         Float, nullable=False, server_default="0", comment="Summed length of those periods"
     )
+
+
+class FollowPending(db.Model):
+    """A marked person a browser read with no count to check against did not list: not yet unfollowed.
+
+    A later complete read at least FOLLOW_PENDING_MINUTES after `first_missed_at` that still misses the
+    person marks them unfollowed (at `first_missed_at`); any complete read that lists them deletes the row
+    (docs/reliability.md, "Follow lists: removals must be proven")."""
+
+    __tablename__ = "follow_pending"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_missed_at: Mapped[object] = mapped_column(
+        UTCDateTime, nullable=False, comment="When the first read that did not list the person was taken"
+    )
+    job_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
+
+    __table_args__ = (CheckConstraint("direction IN ('following', 'follower')", name="direction"),)

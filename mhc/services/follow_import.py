@@ -16,12 +16,8 @@ from sqlalchemy.orm import Session
 
 from mhc.models import Person, Profile
 from mhc.models.owner import OwnerStatsSample
-from mhc.scraping.parsers.follow_lists import (
-    check_total,
-    count_tolerance,
-    parse_followed_cams_page,
-    parse_followers_page,
-)
+from mhc.scraping.follow_completeness import check_total, count_tolerance
+from mhc.scraping.parsers.follow_lists import parse_followed_cams_page, parse_followers_page
 from mhc.services.follow_ledger import normalise_names
 
 

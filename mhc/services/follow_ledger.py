@@ -1,6 +1,6 @@
 """The follow ledger: reconcile complete observed lists and single observations with the follow state.
 
-Rules (issue 5), per direction (`following`: whom the owner follows; `follower`: who follows the owner):
+Rules, per direction (`following`: whom the owner follows; `follower`: who follows the owner):
 
 - a person in a complete list who is not marked becomes marked; `*_since` is set only if it was never
   set (the first date is kept); `unfollowed_at`/`unfollower_at` is cleared; a `follow` history row is written;
@@ -9,8 +9,13 @@ Rules (issue 5), per direction (`following`: whom the owner follows; `follower`:
 - applying the same observation again changes nothing and writes no history;
 - an observation older than the newest recorded state of that person and direction (a history row or
   the last complete list that confirmed it, `*_checked_at`) does not undo it;
-- a complete list that would unmark more than MASS_REMOVAL_SHARE (and more than MASS_REMOVAL_MIN) of the
-  current set is not applied unless confirmed: the result says `held`.
+- a list read with no count to check it against (`pending_after` given) does not unmark a missing person at
+  once: the person becomes pending (`follow_pending`) and is unmarked only when a list at least
+  `pending_after` later still misses them; any list that names a pending person clears the row;
+- an unfollow is recorded at the first list that missed the person (its pending time, else this list's);
+- a complete list that is empty, or would unmark half or more of the current set, or more than
+  MASS_REMOVAL_SHARE (and more than MASS_REMOVAL_MIN) of it, is not applied unless confirmed: the result
+  says `held` (docs/reliability.md, "Follow lists: removals must be proven").
 
 Complete lists are applied set-based in one transaction: the list is resolved once into a temporary table
 (ANALYZEd on PostgreSQL), then a handful of statements write from it by key.
@@ -22,14 +27,14 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
-from mhc.models import FollowEvent, Person, Profile, Role, merge_role, normalise_username, utcnow
+from mhc.models import FollowEvent, FollowPending, Person, Profile, Role, merge_role, normalise_username, utcnow
 from mhc.models.types import UTCDateTime
 from mhc.services import bulk
 
@@ -82,6 +87,8 @@ class ApplyResult:
     created: int = 0  # persons that did not exist before
     ignored_older: int = 0  # observations older than the person's newest recorded state
     current: int = 0  # persons marked before the apply
+    pending: int = 0  # marked persons missing from a list with no count: kept, waiting for a later read
+    pending_cleared: int = 0  # pending persons this list names again
     held: bool = False
     applied: bool = True
     reason: str | None = None
@@ -108,20 +115,20 @@ def apply_follow_list(
     source: str,
     run_id=None,
     confirm_mass_removal: bool = False,
+    pending_after: timedelta | None = None,
 ) -> ApplyResult:
-    """Reconcile one complete observed list at `observed_at`; one transaction, set-based, idempotent."""
+    """Reconcile one complete observed list at `observed_at`; one transaction, set-based, idempotent.
+
+    `pending_after` marks a list read with no count to check it against: missing persons wait as pending."""
     cols, names = _check(direction, usernames, observed_at, source)
     session.flush()
-    sql = _Sql(session, cols, direction, observed_at)
+    sql = _Sql(session, cols, direction, observed_at, pending_after)
     try:
         sql.load(names)
         result = sql.plan(len(names))
-        if _mass_removal(result) and not confirm_mass_removal:
-            result.held, result.applied = True, False
-            result.reason = (
-                f"would mark {result.removed} of {result.current} as unfollowed (more than "
-                f"{_share():.0%} and more than {_min()}): confirm to apply"
-            )
+        reason = confirmation_needed(result)
+        if reason and not confirm_mass_removal:
+            result.held, result.applied, result.reason = True, False, reason
             sql.drop()
             session.rollback()
             return result
@@ -131,6 +138,7 @@ def apply_follow_list(
         result.added = sql.mark_listed(source, run_id)  # the same rows the plan counted
         sql.confirm_listed()
         result.removed = sql.unmark_missing(source, run_id)
+        sql.settle_pending(run_id)
         sql.drop()
         session.commit()
     except Exception:
@@ -141,20 +149,22 @@ def apply_follow_list(
 
 
 def preview_follow_list(
-    session: Session, direction: str, usernames, observed_at: datetime | None = None
+    session: Session,
+    direction: str,
+    usernames,
+    observed_at: datetime | None = None,
+    pending_after: timedelta | None = None,
 ) -> ApplyResult:
     """The counts applying this complete list would give, and whether the guard would hold it; writes nothing."""
     observed_at = observed_at or utcnow()
     cols, names = _check(direction, usernames, observed_at, "manual_import")
     session.flush()
-    sql = _Sql(session, cols, direction, observed_at)
+    sql = _Sql(session, cols, direction, observed_at, pending_after)
     try:
         sql.load(names)
         result = sql.plan(len(names))
-        result.held = _mass_removal(result)
-        result.applied = False
-        if result.held:
-            result.reason = f"would mark {result.removed} of {result.current} as unfollowed: needs confirmation"
+        result.reason = confirmation_needed(result)
+        result.held, result.applied = result.reason is not None, False
         sql.drop()
     finally:
         session.rollback()
@@ -193,8 +203,42 @@ def _min() -> int:
     return current_app.config.get("MASS_REMOVAL_MIN", DEFAULT_MIN) if has_app_context() else DEFAULT_MIN
 
 
-def _mass_removal(result: ApplyResult) -> bool:
-    return result.removed > _min() and result.removed > _share() * result.current
+def confirmation_needed(result: ApplyResult) -> str | None:
+    """Why applying this list needs an explicit confirmation (the mass-removal guard), or None."""
+    removal = f"would mark {result.removed} of {result.current} as unfollowed"
+    if result.listed == 0 and result.current:  # with nobody marked, an empty list changes nothing
+        return f"the list is empty: {removal}; confirm to apply an empty list"
+    if result.removed and 2 * result.removed >= result.current:
+        return f"{removal} (half or more of them): confirm to apply"
+    if result.removed > _min() and result.removed > _share() * result.current:
+        return f"{removal} (more than {_share():.0%} and more than {_min()}): confirm to apply"
+    return None
+
+
+@dataclass(frozen=True)
+class PendingPerson:
+    """A marked person a list with no count missed: not unfollowed until a later read proves it."""
+
+    username: str
+    direction: str
+    first_missed_at: datetime
+
+
+def pending_persons(session: Session, limit: int = 500) -> list[PendingPerson]:
+    """Persons still marked in a direction and pending there, by direction and username."""
+    marked = sa.or_(
+        sa.and_(FollowPending.direction == "follower", Profile.follower.is_(True)),
+        sa.and_(FollowPending.direction == "following", Profile.following.is_(True)),
+    )
+    stmt = (
+        select(Person.username, FollowPending.direction, FollowPending.first_missed_at)
+        .join(Person, Person.id == FollowPending.person_id)
+        .join(Profile, Profile.person_id == Person.id)
+        .where(marked)
+        .order_by(FollowPending.direction, Person.username)
+        .limit(limit)
+    )
+    return [PendingPerson(*row) for row in session.execute(stmt)]
 
 
 # The start of the follow period an unfollow at {at} ends: the newest follow row before it.
@@ -224,9 +268,15 @@ class _Sql:
 
     NAMES, APPLY = "follow_list_tmp", "follow_apply"
 
-    def __init__(self, session: Session, cols: Columns, direction: str, observed_at: datetime):
+    def __init__(
+        self, session: Session, cols: Columns, direction: str, observed_at: datetime, pending_after: timedelta | None
+    ):
         self.session, self.c, self.direction, self.t = session, cols, direction, observed_at
         self.pg = session.get_bind().dialect.name == "postgresql"
+        # A list with no count: missing persons wait (pend 0 = not pending yet, 1 = waiting, 2 = waited long enough).
+        self.waits = pending_after is not None
+        self.cutoff = observed_at - pending_after if self.waits else observed_at
+        self.REMOVE = self.MISSING + (" AND pend = 2" if self.waits else "")
         self.names = sa.Table(
             self.NAMES,
             sa.MetaData(),
@@ -237,8 +287,8 @@ class _Sql:
     def run(self, sql: str, **params):
         """Execute one statement with the direction's columns filled in; typed binds for times and run id."""
         rendered = sql.format(c=self.c, names=self.NAMES, apply=self.APPLY, newer=self._newer())
-        values = {"t": self.t, "now": utcnow(), "d": self.direction, **params}
-        types = {"t": UTCDateTime(), "now": UTCDateTime(), "run": sa.Uuid()}
+        values = {"t": self.t, "now": utcnow(), "d": self.direction, "cutoff": self.cutoff, **params}
+        types = {"t": UTCDateTime(), "now": UTCDateTime(), "cutoff": UTCDateTime(), "run": sa.Uuid()}
         binds = [bindparam(k, v, type_=types.get(k)) for k, v in values.items() if re.search(f":{k}\\b", rendered)]
         return self.session.execute(text(rendered).bindparams(*binds))
 
@@ -267,18 +317,36 @@ class _Sql:
             "CASE WHEN p.id IS NULL THEN 1 ELSE 0 END AS is_new, "
             "CASE WHEN pr.{c.flag} THEN 1 ELSE 0 END AS marked, "
             "CASE WHEN pr.id IS NOT NULL AND {newer} THEN 1 ELSE 0 END AS newer, "
-            "CASE WHEN pr.{c.flag} AND (pr.{c.checked} IS NULL OR pr.{c.checked} < :t) THEN 1 ELSE 0 END AS stale "
-            "FROM {names} t " + self._persons_join(len(names)) + " LEFT JOIN profiles pr ON pr.person_id = p.id"
+            "CASE WHEN pr.{c.flag} AND (pr.{c.checked} IS NULL OR pr.{c.checked} < :t) THEN 1 ELSE 0 END AS stale, "
+            "0 AS pend FROM {names} t "
+            + self._persons_join(len(names))
+            + " LEFT JOIN profiles pr ON pr.person_id = p.id"
         )
         self.session.execute(text(f"CREATE INDEX ix_{self.APPLY}_person ON {self.APPLY} (person_id)"))
         # Marked persons missing from the list.
         self.run(
-            "INSERT INTO {apply} (username, person_id, role, profile_id, listed, is_new, marked, newer, stale) "
-            "SELECT NULL, pr.person_id, NULL, pr.id, 0, 0, 1, CASE WHEN {newer} THEN 1 ELSE 0 END, 0 "
+            "INSERT INTO {apply} (username, person_id, role, profile_id, listed, is_new, marked, newer, stale, pend) "
+            "SELECT NULL, pr.person_id, NULL, pr.id, 0, 0, 1, CASE WHEN {newer} THEN 1 ELSE 0 END, 0, 0 "
             "FROM profiles pr WHERE pr.{c.flag} = TRUE AND NOT EXISTS "
             "(SELECT 1 FROM {apply} a WHERE a.person_id = pr.person_id)"
         )
+        self._load_pending()
         self._analyze(self.APPLY)
+
+    def _load_pending(self) -> None:
+        """Forget pending rows that no longer mean anything, then flag the pending persons in `follow_apply`."""
+        # Not marked any more, or a history row after the first miss: that miss is no longer evidence.
+        self.run(
+            "DELETE FROM follow_pending WHERE direction = :d AND (person_id NOT IN "
+            "(SELECT person_id FROM profiles WHERE {c.flag} = TRUE) OR EXISTS (SELECT 1 FROM follow_events e "
+            "WHERE e.person_id = follow_pending.person_id AND e.direction = :d "
+            "AND e.observed_at > follow_pending.first_missed_at))"
+        )
+        self.run(
+            "UPDATE {apply} SET pend = CASE WHEN person_id IN (SELECT person_id FROM follow_pending WHERE "
+            "direction = :d AND first_missed_at <= :cutoff) THEN 2 ELSE 1 END WHERE person_id IN "
+            "(SELECT person_id FROM follow_pending WHERE direction = :d AND first_missed_at <= :t)"
+        )
 
     # A list under this share of the directory looks its persons up one by one on PostgreSQL.
     PROBE_SHARE = 0.05
@@ -312,18 +380,25 @@ class _Sql:
             self.session.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
     ADD = "listed = 1 AND marked = 0 AND newer = 0"
-    REMOVE = "listed = 0 AND newer = 0"
+    MISSING = "listed = 0 AND newer = 0"
+    # The time an unfollow is recorded at: the first list that missed the person (pending since), else T.
+    MISSED_AT = (
+        "coalesce((SELECT fp.first_missed_at FROM follow_pending fp WHERE fp.person_id = {person} "
+        "AND fp.direction = :d AND fp.first_missed_at <= :t), :t)"
+    )
 
     def plan(self, listed: int) -> ApplyResult:
         """Every count of the apply, read from `follow_apply` before any write."""
-        added, unchanged, older, removed, kept = (
+        added, unchanged, older, removed, kept, missing, cleared = (
             int(n or 0)
             for n in self.run(
                 "SELECT sum(CASE WHEN " + self.ADD + " THEN 1 ELSE 0 END), "
                 "sum(CASE WHEN listed = 1 AND marked = 1 THEN 1 ELSE 0 END), "
                 "sum(CASE WHEN listed = 1 AND marked = 0 AND newer = 1 THEN 1 ELSE 0 END), "
                 "sum(CASE WHEN " + self.REMOVE + " THEN 1 ELSE 0 END), "
-                "sum(CASE WHEN listed = 0 AND newer = 1 THEN 1 ELSE 0 END) FROM {apply}"
+                "sum(CASE WHEN listed = 0 AND newer = 1 THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN " + self.MISSING + " THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN listed = 1 AND pend > 0 THEN 1 ELSE 0 END) FROM {apply}"
             ).one()
         )
         return ApplyResult(
@@ -334,7 +409,9 @@ class _Sql:
             removed=removed,
             unchanged=unchanged,
             ignored_older=older + kept,
-            current=unchanged + removed + kept,  # every marked profile is listed-and-marked or missing
+            current=unchanged + missing + kept,  # every marked profile is listed-and-marked or missing
+            pending=missing - removed,
+            pending_cleared=cleared,
         )
 
     def create_persons(self) -> int:
@@ -379,17 +456,37 @@ class _Sql:
         """Marked, missing from the list, nothing newer: `unfollow` history, then unmark at T."""
         removed = self._history("unfollow", self.REMOVE, source, run_id)
         self.run(
-            "UPDATE profiles SET {c.flag} = FALSE, {c.ended} = :t, {c.checked} = :t "
-            "WHERE id IN (SELECT profile_id FROM {apply} WHERE " + self.REMOVE + ")"
+            "UPDATE profiles SET {c.flag} = FALSE, {c.ended} = "
+            + self.MISSED_AT.format(person="profiles.person_id")
+            + ", {c.checked} = :t WHERE id IN (SELECT profile_id FROM {apply} WHERE "
+            + self.REMOVE
+            + ")"
         )
         return removed
 
+    def settle_pending(self, run_id) -> None:
+        """Named again or unfollowed now: no longer pending. Missing from a list with no count: pending from T."""
+        self.run(
+            "DELETE FROM follow_pending WHERE direction = :d AND person_id IN (SELECT person_id FROM {apply} "
+            "WHERE (listed = 1 AND pend > 0) OR (" + self.REMOVE + "))"
+        )
+        if self.waits:
+            self.run(
+                "INSERT INTO follow_pending (person_id, direction, first_missed_at, job_run_id) "
+                "SELECT person_id, :d, :t, :run FROM {apply} WHERE " + self.MISSING + " AND pend = 0 AND person_id "
+                "NOT IN (SELECT person_id FROM follow_pending WHERE direction = :d)",
+                run=_uuid(run_id) if run_id else None,
+            )
+
     def _history(self, action: str, where: str, source: str, run_id) -> int:
-        # An unfollow row records when the follow period it ends began (the newest follow before T).
-        began = "NULL" if action == "follow" else PERIOD_START.format(person="a.person_id", at=":t")
+        # An unfollow row records when the follow period it ends began (the newest follow before it).
+        at = ":t" if action == "follow" else self.MISSED_AT.format(person="a.person_id")
+        began = "NULL" if action == "follow" else PERIOD_START.format(person="a.person_id", at=at)
         return self.run(
             "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at, "
-            "period_started_at) SELECT a.person_id, :d, :action, :source, :t, :run, :now, "
+            "period_started_at) SELECT a.person_id, :d, :action, :source, "
+            + at
+            + ", :run, :now, "
             + began
             + " FROM {apply} a WHERE "
             + where,

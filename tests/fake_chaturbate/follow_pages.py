@@ -9,7 +9,12 @@ page is kept as a trap. Requests carrying a `sessionid` cookie are logged in. Sc
 - `follow_online`, `follow_offline`, `follow_followers`: the usernames listed
 - `follow_page_size`: cards per page
 - `follow_total`: header M override (default: online + offline)
-- `follow_hidden`: usernames counted in M but never listed (a truncated list)
+- `follow_hidden`: usernames counted in M but never listed (a truncated list; the followers list has no count
+  of its own, so hidden followers are missing without any count that could tell)
+- `follow_no_count`: True drops the "(N/M)" counts from the header tab (a read with no count at all)
+- `follow_changes`: {"followers:3": {"remove": [...], "add": [...]}}: once page 3 of that list has been
+  served, remove those usernames / put those first (newest first): a list that moves while it is read.
+  Applied once; "followers:3#2" applies when page 3 is served the second time (a second read)
 - `follow_faults`: {"online:2": fault} with fault one of "login" (redirect to /auth/login/), "home" (redirect
   to the home page), "cloudflare" (Just a moment page), "error" (HTTP 500), "empty" (no cards)
 """
@@ -49,6 +54,9 @@ def defaults() -> dict:
         "follow_total": None,
         "follow_hidden": [],
         "follow_faults": {},
+        "follow_no_count": False,
+        "follow_changes": {},
+        "follow_served": {},
     }
 
 
@@ -71,7 +79,12 @@ def register(fake) -> None:
         size = state["follow_page_size"]
         last = max(1, math.ceil(len(names) / size))
         shown = [] if fault == "empty" else names[(page - 1) * size : page * size]
-        return Response(render_list_page(state, kind, shown, page, last), mimetype="text/html")
+        body = render_list_page(state, kind, shown, page, last)
+        served = state.setdefault("follow_served", {})
+        served[f"{kind}:{page}"] = times = served.get(f"{kind}:{page}", 0) + 1
+        key = f"{kind}:{page}" if times == 1 else f"{kind}:{page}#{times}"
+        _move(state, kind, state["follow_changes"].pop(key, None))
+        return Response(body, mimetype="text/html")
 
     fake.app.add_url_rule("/followed-cams/", "follow_online", lambda: serve("online"))
     fake.app.add_url_rule("/followed-cams/online/", "follow_online_alias", lambda: serve("online"))
@@ -79,6 +92,13 @@ def register(fake) -> None:
     fake.app.add_url_rule("/accounts/followers/", "follow_followers", lambda: serve("followers"))
     fake.app.add_url_rule("/auth/login/", "auth_login", lambda: Response(LOGIN_PAGE, mimetype="text/html"))
     fake.app.add_url_rule("/", "home", lambda: Response(HOME_PAGE, mimetype="text/html"))
+
+
+def _move(state: dict, kind: str, change: dict | None) -> None:
+    """Apply a scenario's list change after a page was served."""
+    if change:
+        kept = [n for n in state[LISTS[kind]] if n not in change.get("remove", [])]
+        state[LISTS[kind]] = list(change.get("add", [])) + kept
 
 
 def render_list_page(state: dict, kind: str, names: list[str], page: int, last: int) -> str:
@@ -90,7 +110,7 @@ def render_list_page(state: dict, kind: str, names: list[str], page: int, last: 
     parts = _header_parts()
     owner = html.escape(state["follow_logged_in_as"])
     header = parts["header"].replace(">hudson_cage<", f">{owner}<")
-    tab = parts["tab"].replace("(75/1346)", f"({len(online)}/{total})")
+    tab = parts["tab"].replace("(75/1346)", "" if state.get("follow_no_count") else f"({len(online)}/{total})")
     if kind == "followers":
         title, body = "Followers - Chaturbate", _followers_body(names, page, last)
     else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -120,3 +121,63 @@ def test_confirm_held_run(client, login_as, auth, app):
     assert db.session.get(JobRun, run.id).status == "finished"
     again = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
     assert "only a held follow_sync run can be confirmed" in again.get_data(as_text=True)
+
+
+def test_an_empty_upload_previews_as_empty_and_needs_confirmation(client, login_as, auth):
+    """A whitespace-only file is an empty list: the preview says so and Apply needs the confirmation box."""
+    fans = [f"fan_{i}" for i in range(5)]
+    apply_follow_list(db.session, "follower", fans, T0, "manual_import")
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    upload = {"csrf_token": token, "direction": "followers", "files": (io.BytesIO(b"  \n\t\n \n"), "empty.txt")}
+    page = client.post("/follow-lists/import/preview", data=upload, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert 'data-testid="removed">5<' in text
+    assert "the list is empty: would mark 5 of 5 as unfollowed; confirm to apply an empty list" in text
+    assert "Yes, apply an empty list and mark 5 persons as unfollowed" in text
+    form = {"csrf_token": token, "direction": "follower", "usernames": "", "observed_at": "2026-01-02T00:00:00+00:00"}
+    page = client.post("/follow-lists/import/apply", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Not applied: the list is empty" in page
+    assert followers() == fans
+    page = client.post(
+        "/follow-lists/import/apply", data={**form, "confirm_mass_removal": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Applied: added 0, removed 5, unchanged 0." in page
+    assert followers() == []
+
+
+def test_pending_persons_are_listed_with_profile_links(client, login_as, app):
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(6)], T0, "manual_import")
+    later = datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
+    apply_follow_list(
+        db.session,
+        "follower",
+        ["fan_0", "fan_1", "fan_2", "fan_3"],
+        later,
+        "list_scrape",
+        pending_after=timedelta(minutes=10),
+    )
+    run = JobRun(
+        id=uuid.uuid4(),
+        kind=FOLLOW_SYNC,
+        status="finished",
+        args={"direction": "follower"},
+        counts={"added": 0, "removed": 0, "unchanged": 4, "pending": 2, "second_read": "2 marked person(s) missing"},
+    )
+    db.session.add(run)
+    db.session.commit()
+    login_as("admin")
+    page = client.get("/follow-lists/").get_data(as_text=True)
+    table = page[page.index('<table class="table table-sm" data-testid="pending">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 3
+    for name in ("fan_4", "fan_5"):
+        assert f'<a href="/profile/{name}">{name}</a></td>\n          <td>followers</td>' in table
+    assert "2026-01-02 09:30 UTC" in table
+    assert 'added 0, removed 0, unchanged 4, <span data-testid="run-pending">pending 2</span>' in page
+    assert "read twice: 2 marked person(s) missing" in page
+
+
+def test_no_pending_persons(client, login_as):
+    login_as("admin")
+    assert '<p data-testid="pending">Nobody is pending.</p>' in client.get("/follow-lists/").get_data(as_text=True)

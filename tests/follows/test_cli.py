@@ -109,3 +109,22 @@ def test_insights_json(runner, tmp_path):
         "unfollow_rate_pct": 25.0,
         "window_days": 7,
     }
+
+
+def test_import_empty_file_needs_confirmation(runner, tmp_path):
+    fans = tmp_path / "fans.txt"
+    fans.write_text("\n".join(f"fan_{i}" for i in range(5)))
+    assert runner.invoke(args=["follows", "import", "followers", str(fans), "--as-of", "2026-01-01"]).exit_code == 0
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n\t\n\n")
+    args = ["follows", "import", "followers", str(empty), "--as-of", "2026-01-02"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 3
+    assert result.output == (
+        "Held, nothing applied: the list is empty: would mark 5 of 5 as unfollowed; confirm to apply an empty "
+        "list (use --confirm-mass-removal)\n"
+    )
+    assert len(followers()) == 5
+    result = runner.invoke(args=[*args, "--confirm-mass-removal"])
+    assert (result.exit_code, result.output) == (0, "added 0, removed 5, unchanged 0\n")
+    assert followers() == []

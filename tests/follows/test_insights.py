@@ -128,8 +128,8 @@ def test_the_ledger_records_where_each_follow_period_began(app):
     """Both write paths (complete lists, single observations) store the period start on unfollow rows."""
     from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
-    apply_follow_list(db.session, "follower", ["ann", "ben"], t(1, 1), "list_scrape")
-    apply_follow_list(db.session, "follower", ["ann"], t(2, 1), "list_scrape")  # ben unfollows
+    apply_follow_list(db.session, "follower", ["ann", "ben", "cal"], t(1, 1), "list_scrape")
+    apply_follow_list(db.session, "follower", ["ann", "cal"], t(2, 1), "list_scrape")  # ben unfollows
     apply_observations(db.session, [FollowObservation("ben", "follower", "follow", t(2, 10), "events_api", "e1")])
     apply_observations(db.session, [FollowObservation("ben", "follower", "unfollow", t(3, 1), "events_api", "e2")])
     starts = db.session.execute(

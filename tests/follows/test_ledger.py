@@ -62,20 +62,20 @@ def role(username: str) -> str:
 
 
 def test_timeline_follow_unfollow_refollow(app):
-    r = apply_follow_list(db.session, "follower", ["Alice", "bob"], at(0), "list_scrape")
-    assert (r.added, r.removed, r.unchanged, r.created, r.current) == (2, 0, 0, 2, 0)
+    r = apply_follow_list(db.session, "follower", ["Alice", "bob", "cal"], at(0), "list_scrape")
+    assert (r.added, r.removed, r.unchanged, r.created, r.current) == (3, 0, 0, 3, 0)
     assert state("alice") == (True, at(0), None)
     assert role("alice") == "VIEWER"
 
-    r = apply_follow_list(db.session, "follower", ["bob"], at(1), "list_scrape")
-    assert (r.added, r.removed, r.unchanged) == (0, 1, 1)
+    r = apply_follow_list(db.session, "follower", ["bob", "cal"], at(1), "list_scrape")
+    assert (r.added, r.removed, r.unchanged) == (0, 1, 2)
     assert state("alice") == (False, at(0), at(1))
 
-    r = apply_follow_list(db.session, "follower", ["bob", "alice"], at(2), "list_scrape")
-    assert (r.added, r.removed, r.unchanged) == (1, 0, 1)
+    r = apply_follow_list(db.session, "follower", ["bob", "alice", "cal"], at(2), "list_scrape")
+    assert (r.added, r.removed, r.unchanged) == (1, 0, 2)
     assert state("alice") == (True, at(0), None)  # since keeps the first date
 
-    r = apply_follow_list(db.session, "follower", ["bob"], at(3), "manual_import")
+    r = apply_follow_list(db.session, "follower", ["bob", "cal"], at(3), "manual_import")
     assert (r.added, r.removed) == (0, 1)
     assert state("alice") == (False, at(0), at(3))
     assert history("alice") == [

@@ -6,12 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mhc.scraping.parsers.follow_lists import (
-    check_total,
-    count_tolerance,
-    parse_followed_cams_page,
-    parse_followers_page,
-)
+from mhc.scraping.follow_completeness import check_total, count_tolerance
+from mhc.scraping.parsers.follow_lists import parse_followed_cams_page, parse_followers_page
 from tests.fake_chaturbate import follow_pages
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mhc.scraping.browser import pause
+from mhc.scraping.follow_completeness import page_problem
 from mhc.scraping.parsers.follow_lists import (
     CHALLENGE_TITLE,
     FollowListPage,
@@ -26,10 +27,13 @@ class FollowScrapeError(RuntimeError):
 
 @dataclass
 class ListRead:
-    """One list read completely: usernames in page order, pages read, header counts from the last page."""
+    """One list read completely: usernames in page order (and page by page), pages read, the header's
+    "(N/M)" M of every page in order, and the header counts of the last page."""
 
     kind: str
     usernames: list[str] = field(default_factory=list)
+    page_names: list[list[str]] = field(default_factory=list)
+    totals: list[int | None] = field(default_factory=list)
     pages: int = 0
     following_total: int | None = None
     online_count: int | None = None
@@ -59,9 +63,12 @@ class FollowListPages:
             if self.pages_read:
                 pause(self.page_delay)
             parsed = self._open(kind, number)
-            self._check_page(kind, number, last, parsed)
+            if problem := page_problem(kind, number, last, parsed):
+                raise FollowScrapeError(problem)
             last = parsed.last_page or 1
             result.usernames.extend(parsed.usernames)
+            result.page_names.append(list(parsed.usernames))
+            result.totals.append(parsed.following_total)
             result.pages += 1
             result.following_total, result.online_count = parsed.following_total, parsed.online_count
             self.pages_read += 1
@@ -92,14 +99,6 @@ class FollowListPages:
         if not parsed.ok:
             raise FollowScrapeError(f"{kind} page {number}: {parsed.reason}")
         return parsed
-
-    def _check_page(self, kind: str, number: int, last: int, parsed: FollowListPage) -> None:
-        if parsed.page != number:
-            raise FollowScrapeError(f"{kind}: asked for page {number}, the pager says page {parsed.page}")
-        if parsed.last_page is not None and parsed.last_page < last:
-            raise FollowScrapeError(f"{kind} page {number}: the pager shrank from {last} to {parsed.last_page} pages")
-        if not parsed.usernames and (number > 1 or (parsed.last_page or 1) > 1):
-            raise FollowScrapeError(f"{kind} page {number} of {max(last, parsed.last_page or 1)} came back empty")
 
     def _challenged(self) -> bool:
         return CHALLENGE_TITLE in (self.page.title() or "").lower()

@@ -92,20 +92,6 @@ def parse_followers_page(html: str, owner: str, url: str | None = None) -> Follo
     return result
 
 
-def check_total(found: int, expected: int | None, tolerance: int) -> str | None:
-    """None when `found` is within `tolerance` of the expected count (or above it), else the reason."""
-    if expected is None:
-        return None
-    if found + tolerance < expected:
-        return f"found {found} but expected {expected} (tolerance {tolerance}): the list is partial"
-    return None
-
-
-def count_tolerance(expected: int | None, absolute: int) -> int:
-    """Allowed shortfall: `absolute` persons or 1 % of the expected count, whichever is larger."""
-    return max(absolute, (expected or 0) // 100)
-
-
 def login_problem(html: str, owner: str, url: str | None = None) -> str | None:
     """Why this page is not a page seen logged in as the owner, or None when it is."""
     tree = LexborHTMLParser(html or "")
