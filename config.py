@@ -87,6 +87,9 @@ class Config:
     AFFILIATE_TIMEOUT = 30.0  # seconds per feed request
     AFFILIATE_GENDERS = ""  # optional feed filter, e.g. "m" or "m,f"; empty = all
     AFFILIATE_ROOM_CAP = 0  # stop paging after this many rooms; 0 = the whole feed
+    # Seconds one Affiliate cycle may page for (a whole feed takes ~30 s); what was read by then is recorded
+    # as a partial cycle. Default: 120 s, or half the poll interval when that is shorter.
+    AFFILIATE_CYCLE_SECONDS = 120.0
     SCHEDULER_ENABLED = True  # enqueue affiliate polls and P2 scrapes on their intervals
     # Room thumbnails, taken while an Affiliate API cycle sees the room online (CHATURBATE.md §2).
     THUMBNAILS_PER_CYCLE = 300  # downloads started per cycle, missing ones first
@@ -145,6 +148,8 @@ class Config:
         )
         cfg.STATS_POLL_SECONDS = _int(env, "STATS_POLL_SECONDS", cls.STATS_POLL_SECONDS)
         cfg.AFFILIATE_ROOM_CAP = _int(env, "AFFILIATE_ROOM_CAP", cls.AFFILIATE_ROOM_CAP)
+        cycle_default = min(cls.AFFILIATE_CYCLE_SECONDS, max(cfg.AFFILIATE_POLL_SECONDS / 2, 1.0))
+        cfg.AFFILIATE_CYCLE_SECONDS = float(_int(env, "AFFILIATE_CYCLE_SECONDS", int(cycle_default)))
         cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
         cfg.THUMBNAILS_PER_CYCLE = _int(env, "THUMBNAILS_PER_CYCLE", cls.THUMBNAILS_PER_CYCLE)
         if env.get("THUMBNAIL_HOSTS"):

@@ -1,7 +1,8 @@
 """Events: the stored Events API feed (tabs, filters, keyset pages, live refresh) and Admin → Events API.
 
 Reading events needs view_users (they are about platform users, like the People pages); pasting
-tokens needs manage_jobs (the listener is a background job).
+tokens needs manage_jobs (the listener is a background job), and so does the Feed quarantine page
+(what the feeds sent that could not be stored: operating the feeds, raw private messages included).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from wtforms.validators import Length, Optional
 from mhc.admin.base import SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.services import events, events_feed
+from mhc.services import events, events_feed, quarantine
 
 
 def _date(raw: str | None, *, end: bool = False) -> datetime | None:
@@ -87,10 +88,33 @@ class EventsApiView(SecuredBaseView):
             changed = events.save_tokens(db.session, form.events_token.data, form.stats_token.data, user=current_user)
             flash("Saved: " + ", ".join(changed) if changed else "Nothing to save: both fields were blank.", "success")
             return redirect(url_for(".index"))
-        return self.render("admin/events/settings.html", form=form, status=events.listener_status(db.session))
+        return self.render(
+            "admin/events/settings.html",
+            form=form,
+            status=events.listener_status(db.session),
+            quarantined=quarantine.counts(db.session),
+        )
+
+
+class FeedQuarantineView(SecuredBaseView):
+    """Admin → Feed quarantine: events and rooms set aside, most recently seen first, with the reason."""
+
+    permission = perms.MANAGE_JOBS
+
+    @expose("/")
+    def index(self):
+        source = request.args.get("source")
+        source = source if source in quarantine.SOURCES else None
+        page = quarantine.page(db.session, source, before=request.args.get("before"))
+        return self.render(
+            "admin/events/quarantine.html", page=page, source=source, counts=quarantine.counts(db.session)
+        )
 
 
 def register(admin) -> None:
-    """Add Events (top level) and Admin → Events API."""
+    """Add Events (top level), Admin → Events API and Admin → Feed quarantine."""
     admin.add_view(EventsView(name="Events", endpoint="events", url="events"))
     admin.add_view(EventsApiView(name="Events API", endpoint="events_api", url="events-api", category="Admin"))
+    admin.add_view(
+        FeedQuarantineView(name="Feed quarantine", endpoint="feed_quarantine", url="feed-quarantine", category="Admin")
+    )

@@ -52,7 +52,7 @@ def fetch(http: requests.Session, url: str, client_timeout: float) -> EventsBatc
         raise EventsApiError(f"Events API answered HTTP {response.status_code}")
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
         raise EventsApiError("Events API answered malformed JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("nextUrl"), str) or not body["nextUrl"]:
         raise EventsApiError("Events API answer has no nextUrl")

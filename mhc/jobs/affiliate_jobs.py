@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
-from mhc.clients.affiliate_api import Room, fetch_online_rooms
+from mhc.clients.affiliate_api import FeedRead, fetch_online_rooms
 from mhc.clients.images import image_fetcher
 from mhc.extensions import db
 from mhc.jobs import enqueue
@@ -21,8 +22,8 @@ REFRESH_LOCK = "refresh_person"
 P2_LOCK = "p2_scrape"
 
 
-def fetch_rooms(run_id) -> list[Room]:
-    """Page through the whole feed once, reporting progress per page (0-60 %)."""
+def fetch_rooms(run_id) -> FeedRead:
+    """Page through the feed once (within AFFILIATE_CYCLE_SECONDS), reporting progress per page (0-60 %)."""
     cfg = current_app.config
 
     def on_page(page: int, rooms: int) -> None:
@@ -35,29 +36,43 @@ def fetch_rooms(run_id) -> list[Room]:
         room_cap=cfg["AFFILIATE_ROOM_CAP"],
         page_delay=cfg["AFFILIATE_PAGE_DELAY"],
         timeout=cfg["AFFILIATE_TIMEOUT"],
+        budget_seconds=cfg["AFFILIATE_CYCLE_SECONDS"],
         on_page=on_page,
     )
 
 
 @job_kind("affiliate_poll")
 def affiliate_poll(run_id) -> dict:
-    """One cycle: fetch the whole feed, then record it in one transaction (nothing if the fetch fails)."""
-    observed_at = utcnow()
-    rooms = fetch_rooms(run_id)
-    set_progress(run_id, 70, f"recording {len(rooms)} rooms")
-    counts = affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id).as_counts()
+    """One cycle: read the feed, then record what it validly read in one transaction (nothing if a page fails)."""
+    observed_at, started = utcnow(), time.monotonic()
+    read = fetch_rooms(run_id)
+    rooms, quarantined = affiliate.screen_rooms(read.rooms, read.rejected)
+    cut = f"; cut short: {read.cut_short}" if read.cut_short else ""
+    set_progress(run_id, 70, f"recording {len(rooms)} rooms ({len(quarantined)} quarantined){cut}")
+    result = affiliate.record_cycle(
+        db.session, rooms, observed_at, run_id=run_id, partial=bool(read.cut_short), quarantined=quarantined
+    )
     set_progress(run_id, 85, "thumbnails of rooms online now")
-    return {**counts, **take_thumbnails([room.username for room in rooms], observed_at)}
+    pictures = take_thumbnails([room.username for room in rooms], observed_at, _budget_left(started))
+    return {**result.as_counts(), "cut_short": read.cut_short, **pictures}
 
 
-def take_thumbnails(usernames: list[str], now) -> dict:
+def _budget_left(started: float) -> float:
+    """Thumbnail seconds: their own budget, within what is left of the cycle's."""
+    cfg = current_app.config
+    left = cfg["AFFILIATE_CYCLE_SECONDS"] - (time.monotonic() - started)
+    return max(0.0, min(cfg["THUMBNAIL_BUDGET_SECONDS"], left))
+
+
+def take_thumbnails(usernames: list[str], now, budget_seconds: float | None = None) -> dict:
     """Download the thumbnails due among these rooms, which are online now (after the cycle is recorded)."""
     cfg = current_app.config
+    budget = cfg["THUMBNAIL_BUDGET_SECONDS"] if budget_seconds is None else budget_seconds
     targets = thumbnails.due(
         db.session, usernames, now, timedelta(hours=cfg["THUMBNAIL_MAX_AGE_HOURS"]), cfg["THUMBNAILS_PER_CYCLE"]
     )
     fetch = image_fetcher(cfg["THUMBNAIL_HOSTS"], cfg["THUMBNAIL_TIMEOUT"], thumbnails.MAX_BYTES)
-    return thumbnails.download(db.session, targets, fetch, now, cfg["THUMBNAIL_BUDGET_SECONDS"]).as_counts()
+    return thumbnails.download(db.session, targets, fetch, now, budget).as_counts()
 
 
 @job_kind("refresh_person")
@@ -66,9 +81,12 @@ def refresh_person(run_id, person_ids: list[str]) -> dict:
     observed_at = utcnow()
     ids = [uuid.UUID(p) for p in person_ids]
     wanted = set(db.session.scalars(select(Person.username).where(Person.id.in_(ids))))
-    rooms = [room for room in fetch_rooms(run_id) if room.username in wanted]
+    read = fetch_rooms(run_id)
+    rooms, quarantined = affiliate.screen_rooms([r for r in read.rooms if r.username in wanted])
     set_progress(run_id, 70, f"{len(rooms)} of {len(wanted)} online; recording")
-    result = affiliate.record_cycle(db.session, rooms, observed_at, run_id=run_id, partial=True)
+    result = affiliate.record_cycle(
+        db.session, rooms, observed_at, run_id=run_id, partial=True, quarantined=quarantined
+    )
     pictures = take_thumbnails([room.username for room in rooms], observed_at)
     started_by = db.session.scalar(select(JobRun.started_by_id).where(JobRun.id == uuid.UUID(str(run_id))))
     scrape = _enqueue_scrape(person_ids, started_by)

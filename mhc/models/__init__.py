@@ -7,13 +7,14 @@ from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSampl
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret
-from mhc.models.sources import AffiliateSnapshot, Interaction, Snapshot, Thumbnail
+from mhc.models.sources import AffiliateSnapshot, FeedQuarantine, Interaction, Snapshot, Thumbnail
 from mhc.models.system import SystemPermission, SystemRole, SystemUser, role_permissions
 from mhc.models.types import utcnow
 
 __all__ = [
     "AffiliateSnapshot",
     "AuditLog",
+    "FeedQuarantine",
     "FollowDaily",
     "FollowEvent",
     "FollowPending",

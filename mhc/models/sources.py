@@ -107,3 +107,29 @@ class Thumbnail(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     source_url: Mapped[str] = mapped_column(Text, nullable=False)
     fetched_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class FeedQuarantine(db.Model):
+    """An event or room a feed sent that could not be stored, kept as received with the reason.
+
+    One row per item and broken rule (`fingerprint`): the same poison sent again counts up `times_seen`
+    instead of piling up rows. `raw` is JSON text with every control character escaped, so a NUL byte
+    that PostgreSQL refuses in text and JSONB is still kept, readable, as `\\u0000`.
+    """
+
+    __tablename__ = "feed_quarantine"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False, comment="events or affiliate")
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    item: Mapped[str | None] = mapped_column(String(64), comment="Event id or room username, cut to 64 characters")
+    rule: Mapped[str] = mapped_column(String(32), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    raw: Mapped[str] = mapped_column(Text, nullable=False, comment="JSON text as received, cut at 64 KiB")
+    raw_chars: Mapped[int] = mapped_column(Integer, nullable=False, comment="Length of the whole JSON text")
+    times_seen: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=sql_text("1"))
+    first_seen_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    job_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_feed_quarantine_last_seen", "last_seen_at", "id"),)

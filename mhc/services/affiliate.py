@@ -6,13 +6,18 @@ handful of INSERT ... SELECT and UPDATE ... FROM statements apply them, whatever
 Absence from the feed is unknown, never "offline": nothing about a person missing from this cycle
 changes, except `persons.rank`, which means "position in the latest cycle" and is emptied for
 persons the latest full cycle did not list (`rank_observed_at` says which cycle a rank came from).
+A cycle cut short (time budget, repeated page) is recorded as partial: it saw only some rooms, so it
+empties no rank and marks no lookup as checked beyond the rooms it saw.
+
+Each room is checked on its own first (`screen_rooms`): one that breaks a storage rule is quarantined
+in the cycle's transaction and the others are recorded.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -40,11 +45,21 @@ from sqlalchemy.orm import Session
 from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
 from mhc.models.persons import Role
 from mhc.models.types import UTCDateTime
+from mhc.services import feed_rules, quarantine
 from mhc.services.bulk import insert_rows
 
 PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
 MIN_AGE, MAX_AGE = 18, 98  # outside this the feed's age is kept in the snapshot but not shown as fact
 CHECKED_STATUSES = ("queued", "processing")
+# Room values and the columns they are stored in: coded values must fit, counts must be in range.
+CODED_FIELDS = {"gender": 2, "country": 2, "birthday": 10, "current_show": 16, "slug": 64}
+COUNT_FIELDS = ("age", "num_users", "num_followers", "seconds_online")
+FREE_TEXT_FIELDS = (
+    "display_name location spoken_languages room_subject image_url image_url_360x270 "
+    "chat_room_url chat_room_url_revshare iframe_embed iframe_embed_revshare"
+).split()
+MAX_SECONDS_ONLINE = 366 * 86400  # a session start more than a year back is not a broadcast
+MAX_TAG = 64
 PLATFORM = "chaturbate"
 # SQL NULL (not JSON null) for a missing list, so COALESCE keeps the stored value.
 JSONOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -97,6 +112,7 @@ class CycleResult:
     p1_completed: int = 0
     p2_recorded: int = 0
     lookups_checked: int = 0
+    quarantined: int = 0
 
     def as_counts(self) -> dict:
         """Counts for the JobRun row."""
@@ -111,6 +127,34 @@ def is_placeholder_image(url: str | None) -> bool:
 def shown_age(age: int | None) -> int | None:
     """The feed's age when plausible; 99 and impossible ages are stored raw but not shown as fact."""
     return age if age is not None and MIN_AGE <= age <= MAX_AGE else None
+
+
+def clean_room(room):
+    """The room with every value storable (text cleaned and cut, codes fitting, counts in range); Rejected else."""
+    values = {"username": feed_rules.username(room.username, "username")}
+    for name in COUNT_FIELDS:
+        values[name] = feed_rules.count(getattr(room, name), name)
+    feed_rules.count(room.seconds_online, "seconds_online", MAX_SECONDS_ONLINE)
+    for name, size in CODED_FIELDS.items():
+        values[name] = feed_rules.fits(getattr(room, name), size, name)
+    for name in FREE_TEXT_FIELDS:
+        values[name] = feed_rules.clean_text(getattr(room, name)) or None
+    values["tags"] = list(dict.fromkeys(filter(None, (feed_rules.clean_text(t, MAX_TAG) for t in room.tags))))
+    return replace(room, **values)
+
+
+def screen_rooms(rooms: Sequence, rejected: Sequence = ()) -> tuple[list, list[quarantine.Item]]:
+    """Split a feed read into storable rooms (cleaned) and quarantine items (these and the `rejected` shapes)."""
+    items = [quarantine.Item("affiliate", r.key, "shape", r.reason, r.raw) for r in rejected]
+    kept = []
+    for room in rooms:
+        try:
+            kept.append(clean_room(room))
+        except feed_rules.Rejected as exc:
+            reason = f"room {feed_rules.short(room.username)}: {exc.reason}"
+            raw = room.raw if room.raw is not None else asdict(room)
+            items.append(quarantine.Item("affiliate", room.username, exc.rule, reason, raw))
+    return kept, items
 
 
 def _room_row(room, observed_at: datetime) -> dict:
@@ -134,16 +178,24 @@ def _room_row(room, observed_at: datetime) -> dict:
 
 
 def record_cycle(
-    session: Session, rooms: Sequence, observed_at: datetime, run_id=None, *, partial: bool = False
+    session: Session,
+    rooms: Sequence,
+    observed_at: datetime,
+    run_id=None,
+    *,
+    partial: bool = False,
+    quarantined: Sequence[quarantine.Item] = (),
 ) -> CycleResult:
-    """Apply one feed cycle in one transaction; a failure rolls everything back.
+    """Apply one feed cycle (rooms already screened) and its quarantined items in one transaction.
 
-    `partial` (a one-off refresh of a few persons): rank and the lookups of persons not given are left
-    alone, so the latest full cycle stays the reference for "current rank".
+    `partial` (a one-off refresh of a few persons, or a cycle cut short): rank and the lookups of persons
+    not given are left alone, so the latest full cycle stays the reference for "current rank".
+    A failure rolls everything back.
     """
     rows = list({r["username"]: r for r in (_room_row(room, observed_at) for room in rooms)}.values())
     try:
         result = _apply(session, rows, observed_at, run_id, partial)
+        result.quarantined = quarantine.add(session, list(quarantined), observed_at, run_id)
         _drop_rooms_table(session)
         session.commit()
     except Exception:

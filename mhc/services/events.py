@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 import requests
 from flask import current_app, has_app_context
 from sqlalchemy import Integer, Uuid, bindparam, case, column, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from mhc.clients import events_api, stats_api
 from mhc.models import Interaction, Person, merge_role, normalise_username, utcnow
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample
-from mhc.services import secrets
+from mhc.services import feed_rules, quarantine, secrets
 from mhc.services.follow_ledger import FollowObservation, apply_observations
 
+log = logging.getLogger(__name__)
 PLATFORM = "chaturbate"
 USER_METHODS = {
     "broadcastStart",
@@ -44,21 +48,31 @@ KNOWN_METHODS = USER_METHODS | {"roomSubjectChange"}
 BROADCAST_METHODS = {"broadcastStart", "broadcastStop"}
 FOLLOW_METHODS = {"follow", "unfollow"}
 MAX_ID = 64
+MAX_CURSOR = 2048  # a real nextUrl is about 150 characters
+DEFAULT_PORTS = {"http": 80, "https": 443}
 DEFAULT_GAP_MINUTES = 30
 
 
 @dataclass
 class IngestResult:
-    """What one batch did: received, stored (new), duplicates skipped, flagged, persons created."""
+    """What one batch did: received, stored (new), duplicates skipped, flagged, quarantined, persons created."""
 
     received: int = 0
     inserted: int = 0
     duplicates: int = 0
     flagged: int = 0
+    quarantined: int = 0
     persons_created: int = 0
     follow_changes: int = 0
     broadcasts: int = 0
     inserted_ids: list[str] = field(default_factory=list)
+
+    def absorb(self, part: IngestResult) -> None:
+        """Add the counts of a part of the same batch (stored on its own)."""
+        for name in ("inserted", "duplicates", "flagged", "quarantined", "persons_created", "follow_changes"):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        self.broadcasts += part.broadcasts
+        self.inserted_ids += part.inserted_ids
 
 
 @dataclass
@@ -71,19 +85,27 @@ class _Event:
     user: str | None = None
 
 
-def _username(value) -> str | None:
+def _username(value, field: str) -> str | None:
+    """None when absent or not a string (an odd shape, flagged); Rejected when a name breaks the username rule."""
     if not isinstance(value, str) or not value.strip():
         return None
-    try:
-        return normalise_username(value)
-    except ValueError:
-        return None
+    return feed_rules.username(value, field)
+
+
+def _valid_id(event_id) -> bool:
+    return (
+        isinstance(event_id, str)
+        and bool(event_id.strip())
+        and len(event_id) <= MAX_ID
+        and feed_rules.clean_text(event_id, None) == event_id
+    )
 
 
 def _synthetic_id(raw, batch_key: str, index: int) -> str:
     # Deterministic, so a replayed batch maps the same id-less event to the same row.
     blob = json.dumps(raw, sort_keys=True, default=str)
-    return "noid-" + hashlib.sha256(f"{batch_key}\n{index}\n{blob}".encode()).hexdigest()[:40]
+    seed = f"{batch_key}\n{index}\n{blob}".encode("utf-8", "surrogatepass")
+    return "noid-" + hashlib.sha256(seed).hexdigest()[:40]
 
 
 def _text_and_amount(method: str, obj: dict) -> tuple[str | None, int | None, bool]:
@@ -92,30 +114,42 @@ def _text_and_amount(method: str, obj: dict) -> tuple[str | None, int | None, bo
         message = obj.get("message")
         if not isinstance(message, dict) or not isinstance(message.get("message"), str):
             return None, None, False
-        return message["message"], None, True
+        return _text(message["message"]), None, True
     if method == "tip":
         tip = obj.get("tip")
         if not isinstance(tip, dict) or isinstance(tip.get("tokens"), bool) or not isinstance(tip.get("tokens"), int):
             return None, None, False
-        return (tip.get("message") or None), tip["tokens"], True
+        message = tip.get("message")
+        return _text(message if isinstance(message, str) else None), feed_rules.count(tip["tokens"], "tip.tokens"), True
     if method == "mediaPurchase":
         media = obj.get("media")
         if not isinstance(media, dict):
             return None, None, False
         name, tokens = media.get("name"), media.get("tokens")
-        return (name if isinstance(name, str) else None), (tokens if isinstance(tokens, int) else None), True
+        amount = tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
+        return _text(name if isinstance(name, str) else None), feed_rules.count(amount, "media.tokens"), True
     if method == "roomSubjectChange":
         subject = obj.get("subject")
-        return (subject, None, True) if isinstance(subject, str) else (None, None, False)
+        return (_text(subject), None, True) if isinstance(subject, str) else (None, None, False)
     return None, None, True
 
 
+def _text(value: str | None) -> str | None:
+    """Free text as stored: NUL and lone surrogates removed, cut to feed_rules.MAX_TEXT; empty is None."""
+    return feed_rules.clean_text(value) or None
+
+
 def normalise_event(raw, owner: str, received_at: datetime, batch_key: str, index: int) -> _Event:
-    """Turn one raw event (any shape) into an interaction row; odd shapes are kept and flagged."""
+    """Turn one raw event (any shape) into an interaction row; odd shapes are kept and flagged.
+
+    A value that breaks a storage rule (a name that is no username, tokens out of range, an event too
+    large or too deeply nested) raises feed_rules.Rejected: the caller quarantines that event alone."""
+    stored_raw = feed_rules.clean_json(raw)
+    feed_rules.check_size(feed_rules.raw_text(raw))
     flagged = False
     envelope = raw if isinstance(raw, dict) else {}
     event_id = envelope.get("id")
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > MAX_ID:
+    if not _valid_id(event_id):
         event_id, flagged = _synthetic_id(raw, batch_key, index), True
     method = envelope.get("method")
     if method not in KNOWN_METHODS:
@@ -126,11 +160,11 @@ def normalise_event(raw, owner: str, received_at: datetime, batch_key: str, inde
     broadcaster = obj.get("broadcaster")
     if broadcaster is None:
         broadcaster = envelope.get("broadcaster")
-    room = _username(broadcaster)
+    room = _username(broadcaster, "broadcaster")
     if broadcaster not in (None, "") and room is None:
         flagged = True
     user_obj = obj.get("user")
-    user = _username(user_obj.get("username")) if isinstance(user_obj, dict) else None
+    user = _username(user_obj.get("username"), "user.username") if isinstance(user_obj, dict) else None
     if method in USER_METHODS and user is None:
         flagged = True
     text, amount, complete = _text_and_amount(method, obj) if method in KNOWN_METHODS else (None, None, True)
@@ -145,8 +179,8 @@ def normalise_event(raw, owner: str, received_at: datetime, batch_key: str, inde
         roles[user] = "VIEWER"
     if method == "privateMessage":
         message = obj.get("message") if isinstance(obj.get("message"), dict) else {}
-        from_user = _username(message.get("fromUser")) or _username(obj.get("fromUser")) or user
-        to_user = _username(message.get("toUser")) or _username(obj.get("toUser"))
+        from_user = _username(message.get("fromUser"), "fromUser") or _username(obj.get("fromUser"), "fromUser") or user
+        to_user = _username(message.get("toUser"), "toUser") or _username(obj.get("toUser"), "toUser")
         counterpart = to_user if from_user == owner else from_user
         person = counterpart or user
         for name in (from_user, to_user):
@@ -160,7 +194,7 @@ def normalise_event(raw, owner: str, received_at: datetime, batch_key: str, inde
         from_user, to_user, person = room, None, room
     row = {
         "event_id": event_id,
-        "type": (method if isinstance(method, str) and method else "unknown")[:32],
+        "type": (feed_rules.clean_text(method, 32) if isinstance(method, str) else None) or "unknown",
         "from_username": from_user,
         "to_username": to_user,
         "room": room,
@@ -169,7 +203,7 @@ def normalise_event(raw, owner: str, received_at: datetime, batch_key: str, inde
         "amount": amount,
         "occurred_at": received_at,
         "is_flagged": flagged,
-        "raw": raw,
+        "raw": stored_raw,
     }
     return _Event(row=row, person=person, roles=roles, user=user)
 
@@ -214,17 +248,43 @@ def link_persons(session: Session, roles: dict[str, str], seen_at: datetime) -> 
 def ingest_batch(
     session: Session, events: list, next_url: str | None, received_at: datetime, owner: str, *, commit: bool = True
 ) -> IngestResult:
-    """Store one longpoll batch and its cursor in one transaction; idempotent by event id."""
+    """Store one longpoll batch and its cursor in one transaction; idempotent by event id.
+
+    Each event is checked on its own: one that breaks a storage rule is quarantined, the others are
+    stored. Should the database still refuse the batch over a value no rule foresaw, the batch is stored
+    again one event at a time and the refused event is quarantined: the cursor always moves on."""
     owner = normalise_username(owner)
-    result = IngestResult(received=len(events))
     batch_key = next_url or received_at.isoformat()
-    parsed, seen = [], set()
-    for index, raw in enumerate(events):
-        event = normalise_event(raw, owner, received_at, batch_key, index)
+    try:
+        result = _store(session, list(enumerate(events)), received_at, owner, batch_key)
+        if next_url:
+            secrets.put(session, secrets.EVENTS_NEXT_URL, next_url)
+        if commit:
+            session.commit()
+        return result
+    except Exception as exc:
+        if not commit or not _refused_value(exc):
+            raise
+        session.rollback()
+        log.warning("Events API batch refused by the database (%s): storing it event by event", type(exc).__name__)
+    return _store_one_by_one(session, events, next_url, received_at, owner, batch_key)
+
+
+def _store(session: Session, indexed: list[tuple[int, object]], received_at: datetime, owner: str, batch_key: str):
+    """Validate, link and insert these (position, raw event) pairs; quarantine the rejected. No commit."""
+    result = IngestResult(received=len(indexed))
+    parsed, seen, rejected = [], set(), []
+    for index, raw in indexed:
+        try:
+            event = normalise_event(raw, owner, received_at, batch_key, index)
+        except feed_rules.Rejected as exc:
+            rejected.append(quarantine.Item("events", _event_key(raw), exc.rule, exc.reason, raw))
+            continue
         if event.row["event_id"] in seen:
             continue
         seen.add(event.row["event_id"])
         parsed.append(event)
+    result.quarantined = quarantine.add(session, rejected, received_at)
     roles: dict[str, str] = {}
     for event in parsed:
         for name, role in event.roles.items():
@@ -234,18 +294,52 @@ def ingest_batch(
     table = Interaction.__table__
     inserted = _insert(session, table, rows, ["event_id"], [table.c.event_id, table.c.person_id])
     new_ids = {r.event_id for r in inserted}
-    result.inserted, result.duplicates = len(inserted), len(events) - len(inserted)
+    result.inserted = len(inserted)
+    result.duplicates = result.received - result.inserted - result.quarantined
     result.inserted_ids = [e.row["event_id"] for e in parsed if e.row["event_id"] in new_ids]
     result.flagged = sum(1 for e in parsed if e.row["is_flagged"] and e.row["event_id"] in new_ids)
     _count_interactions(session, Counter(r.person_id for r in inserted if r.person_id is not None))
     fresh = [e for e in parsed if e.row["event_id"] in new_ids and not e.row["is_flagged"]]
     result.follow_changes = _apply_follows(session, fresh, owner, received_at)
     result.broadcasts = _apply_broadcasts(session, fresh, owner, received_at)
+    return result
+
+
+def _store_one_by_one(session: Session, events: list, next_url, received_at: datetime, owner: str, batch_key: str):
+    """The batch again, one event per transaction; an event the database refuses is quarantined."""
+    total = IngestResult(received=len(events))
+    for index, raw in enumerate(events):
+        try:
+            part = _store(session, [(index, raw)], received_at, owner, batch_key)
+            session.commit()
+        except Exception as exc:
+            if not _refused_value(exc):
+                raise
+            session.rollback()
+            reason = f"the database refused it: {type(exc).__name__}: {feed_rules.short(str(exc), 300)}"
+            quarantine.add(session, [quarantine.Item("events", _event_key(raw), "database", reason, raw)], received_at)
+            session.commit()
+            part = IngestResult(received=1, quarantined=1)
+        total.absorb(part)
     if next_url:
         secrets.put(session, secrets.EVENTS_NEXT_URL, next_url)
-    if commit:
         session.commit()
-    return result
+    return total
+
+
+def _event_key(raw) -> str | None:
+    """What identifies a raw event in quarantine: its id when it has a string one."""
+    event_id = raw.get("id") if isinstance(raw, dict) else None
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
+def _refused_value(exc: BaseException) -> bool:
+    """True when the database or its driver refused a value; False for connection, lock and other errors."""
+    if isinstance(exc, DataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return False
+    return isinstance(exc, (StatementError, ValueError))
 
 
 def _count_interactions(session: Session, per_person: Counter) -> None:
@@ -406,6 +500,7 @@ class ListenTotals:
     inserted: int = 0
     duplicates: int = 0
     flagged: int = 0
+    quarantined: int = 0
     retries: int = 0
     stats_samples: int = 0
     last_error: str | None = None
@@ -413,7 +508,7 @@ class ListenTotals:
     def add(self, result: IngestResult) -> None:
         """Add one batch's result."""
         self.batches += 1
-        for name in ("received", "inserted", "duplicates", "flagged"):
+        for name in ("received", "inserted", "duplicates", "flagged", "quarantined"):
             setattr(self, name, getattr(self, name) + getattr(result, name))
 
 
@@ -421,17 +516,14 @@ def listen(session: Session, settings: ListenSettings, *, stop=None, progress=No
     """Longpoll the Events API until stopped; each batch and its cursor commit together.
 
     Token errors (400/401/404) raise EventsTokenError: retrying cannot help. Other errors wait
-    (doubling backoff) and retry the same URL, so nothing is skipped.
+    (doubling backoff) and retry the same URL, so nothing is skipped. A nextUrl that leaves the configured
+    Events API (another host, scheme or path) is never requested nor saved: it counts as such an error.
     """
     clock, http = clock or utcnow, http or requests.Session()
-    token = secrets.get(session, secrets.EVENTS_TOKEN)
-    if not token:
-        raise EventsNotConfigured("no Events API token: paste one under Admin → Events API")
-    url = secrets.get(session, secrets.EVENTS_NEXT_URL) or events_api.first_url(
-        settings.events_api_url, settings.owner, token, settings.longpoll_timeout
-    )
+    totals = ListenTotals()
+    url = _start_url(session, settings, totals, progress)
     session.rollback()  # end the read transaction: nothing is held open while the request waits
-    totals, wait, started, last_stats = ListenTotals(), settings.backoff[0], time.monotonic(), None
+    wait, started, last_stats = settings.backoff[0], time.monotonic(), None
     while not (stop is not None and stop.is_set()):
         if settings.max_seconds is not None and time.monotonic() - started >= settings.max_seconds:
             break
@@ -440,6 +532,7 @@ def listen(session: Session, settings: ListenSettings, *, stop=None, progress=No
             totals.stats_samples += poll_stats(session, settings, http, clock)
         try:
             batch = events_api.fetch(http, url, settings.longpoll_timeout + settings.client_margin)
+            _check_next_url(settings.events_api_url, batch.next_url)
         except events_api.EventsTokenError:
             raise
         except events_api.EventsApiError as exc:
@@ -457,6 +550,70 @@ def listen(session: Session, settings: ListenSettings, *, stop=None, progress=No
         if settings.max_batches is not None and totals.batches >= settings.max_batches:
             break
     return totals
+
+
+def cursor_problem(base_url: str, url: str) -> str | None:
+    """Why `url` may not be followed as the Events API cursor, or None when it may.
+
+    It must keep the scheme, host, port and path prefix of the configured EVENTS_API_URL, carry no
+    user part, and hold no character that URL parsers disagree on (backslash, space, control)."""
+    if len(url) > MAX_CURSOR or any(c in "\\ " or ord(c) < 32 or 0xD800 <= ord(c) < 0xE000 for c in url):
+        return "nextUrl holds characters a cursor never has"
+    base, nxt = urlsplit(base_url), urlsplit(url)
+    try:
+        same_origin = _origin(nxt) == _origin(base) and "@" not in nxt.netloc
+    except ValueError:  # a port that is not a number
+        same_origin = False
+    if not same_origin:
+        return f"nextUrl points to {_shown_origin(nxt)}, outside the configured {_shown_origin(base)}"
+    prefix = base.path if base.path.endswith("/") else base.path + "/"
+    if not nxt.path.startswith(prefix) or {".", ".."} & set(unquote(nxt.path).split("/")):
+        return f"nextUrl leaves the path {prefix} of the configured Events API"
+    return None
+
+
+def _origin(parts) -> tuple:
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
+def _shown_origin(parts) -> str:
+    """scheme://host[:port] only: the path and query of an Events API URL hold the token."""
+    host = (parts.hostname or "")[:100]
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme.lower()[:20]}://{host}{port}"
+
+
+class ForeignCursor(events_api.EventsApiError):
+    """The answer's nextUrl leaves the configured Events API: the last good cursor is kept."""
+
+
+def _check_next_url(base_url: str, url: str) -> None:
+    problem = cursor_problem(base_url, url)
+    if problem:
+        log.error("Events API answer refused, last cursor kept: %s", problem)
+        raise ForeignCursor(f"{problem}; kept the last cursor")
+
+
+def _start_url(session: Session, settings: ListenSettings, totals: ListenTotals, progress) -> str:
+    """The stored cursor, or the first URL when there is none or the stored one leaves the Events API."""
+    token = secrets.get(session, secrets.EVENTS_TOKEN)
+    if not token:
+        raise EventsNotConfigured("no Events API token: paste one under Admin → Events API")
+    stored = secrets.get(session, secrets.EVENTS_NEXT_URL)
+    problem = stored and cursor_problem(settings.events_api_url, stored)
+    if problem:
+        totals.last_error = f"stored cursor discarded: {problem}"
+        log.error("Events API: %s; starting again from the configured URL", totals.last_error)
+        secrets.delete(session, secrets.EVENTS_NEXT_URL)
+        session.commit()
+        if progress:
+            progress(totals, totals.last_error)
+        stored = None
+    return stored or events_api.first_url(settings.events_api_url, settings.owner, token, settings.longpoll_timeout)
 
 
 def _pause(stop, seconds: float) -> bool:

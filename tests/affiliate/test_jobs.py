@@ -40,6 +40,7 @@ def test_refresh_person_records_only_them_and_enqueues_their_scrape(app, fake_cb
         "p1_completed": 0,
         "p2_recorded": 1,
         "lookups_checked": 1,
+        "quarantined": 0,
         "thumbnails_stored": 1,  # only the one online: its picture is real now
         "thumbnails_placeholders": 0,
         "thumbnails_rejected": 0,

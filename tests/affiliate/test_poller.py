@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile, Thumbnail
+from mhc.models import AffiliateSnapshot, FeedQuarantine, Person, PriorityLookup, Profile, Thumbnail
 from mhc.services import affiliate, priorities
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
@@ -43,6 +43,8 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
         "p1_completed": 1,
         "p2_recorded": 1,
         "lookups_checked": 2,
+        "quarantined": 0,
+        "cut_short": None,
         # Every room online now gets its thumbnail taken (the fake serves real PNGs).
         "thumbnails_stored": 3,
         "thumbnails_placeholders": 0,
@@ -72,14 +74,15 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
     assert (person("gamma_3").rank, person("gamma_3").rank_observed_at) == (1, t2)
     assert lookup("alpha_one").last_checked_at == t2  # checked, found or not
 
-    fake_cb.state["affiliate_fault"] = "wrong_type"
+    fake_cb.state["affiliate_fault"] = "wrong_type"  # delta_p1's num_users is "six": that room alone is set aside
     fake_cb.state["affiliate_rooms"] = rooms_1
-    before = (count(Person), count(Profile), count(AffiliateSnapshot))
     faulty = run_job("affiliate_poll")
-    assert faulty.status == "failed"
-    assert faulty.error == ("AffiliateApiError: room 'delta_p1': field 'num_users' should be an integer, got 'six'")
-    assert (count(Person), count(Profile), count(AffiliateSnapshot)) == before
-    assert lookup("alpha_one").last_checked_at == t2
+    assert faulty.status == "finished", faulty.error
+    assert (faulty.counts["rooms"], faulty.counts["snapshots"], faulty.counts["quarantined"]) == (2, 2, 1)
+    bad = db.session.scalar(select(FeedQuarantine))
+    assert (bad.source, bad.item, bad.rule, bad.job_run_id) == ("affiliate", "delta_p1", "shape", faulty.id)
+    assert bad.reason == "room 'delta_p1': field 'num_users' should be an integer, got 'six'"
+    assert [len(snapshots_of(n)) for n in ("alpha_one", "beta_two", "delta_p1")] == [2, 2, 1]
 
     fake_cb.state["affiliate_fault"] = None
     fourth = run_job("affiliate_poll")
@@ -87,8 +90,8 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
     assert fourth.counts["p1_completed"] == 0  # a P1 completes once
     assert fourth.counts["p2_recorded"] == 1
     assert lookup("delta_p1").completed_at == t1
-    assert [len(snapshots_of(n)) for n in ("alpha_one", "beta_two", "gamma_3", "delta_p1")] == [2, 2, 1, 2]
-    assert person("alpha_one").snapshots_count == 2
+    assert [len(snapshots_of(n)) for n in ("alpha_one", "beta_two", "gamma_3", "delta_p1")] == [3, 3, 1, 2]
+    assert person("alpha_one").snapshots_count == 3
     assert fourth.counts["thumbnails_stored"] == 0  # taken less than a day ago: not due again
     assert count(Thumbnail) == 4
     assert count(Person) == 4 and count(Profile) == 4

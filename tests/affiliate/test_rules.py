@@ -32,13 +32,15 @@ def person(name: str) -> Person:
         ("is_hd", "false", "room 'x1': field 'is_hd' should be true/false, got 'false'"),
         ("tags", "feet", "room 'x1': field 'tags' should be a list of strings, got 'feet'"),
         ("room_subject", 5, "room 'x1': field 'room_subject' should be a string, got 5"),
-        ("username", "bad name!", "room #1 has an invalid username 'bad name!'"),
+        ("username", 5, "room #1 has no username: 5"),
+        ("username", " ", "room #1 has no username: ' '"),
+        ("display_name", ["x" * 100], "room 'x1': field 'display_name' should be a string, got ['xxxxxxxx"),
     ],
 )
 def test_wrong_field_types_are_rejected(field, value, message):
     with pytest.raises(AffiliateApiError) as err:
         parse_room({**make_room("x1"), field: value}, 1)
-    assert str(err.value) == message
+    assert str(err.value).startswith(message) and len(str(err.value)) < 200
 
 
 def test_none_strings_and_case():

@@ -150,6 +150,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "events.index": {"GET": perms.VIEW_USERS},
     "events.feed": {"GET": perms.VIEW_USERS},
     "events_api.index": {"GET": perms.MANAGE_JOBS, "POST": perms.MANAGE_JOBS},
+    "feed_quarantine.index": {"GET": perms.MANAGE_JOBS},
     # --- Owner dashboard "Hudson": view_stats ---
     "hudson.index": {"GET": perms.VIEW_STATS},
     "hudson.followers": {"GET": perms.VIEW_STATS},

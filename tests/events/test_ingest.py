@@ -81,11 +81,7 @@ def test_broadcaster_falls_back_to_envelope(app):
         {"method": "somethingNew", "id": "n1", "object": {}},
         {"method": "tip", "id": "n2", "object": {"broadcaster": OWNER, "user": {"username": "a"}, "tip": {}}},
         {"method": "chatMessage", "id": "n3", "object": "oops"},
-        {
-            "method": "chatMessage",
-            "id": "n4",
-            "object": {"broadcaster": OWNER, "user": {"username": "bad name!"}, "message": msg("x")},
-        },
+        {"method": "tip", "id": "n4", "object": {"broadcaster": 5, "user": {"username": "a"}, "tip": {"tokens": 1}}},
     ],
 )
 def test_malformed_event_is_stored_raw_and_flagged_others_kept(app, raw):

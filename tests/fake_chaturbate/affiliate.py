@@ -1,6 +1,8 @@
 """Fake Affiliate API online-rooms feed: limit/offset paging over `fake.state["affiliate_rooms"]`,
 and faults chosen by `fake.state["affiliate_fault"]`: "http500", "bad_json", "no_results",
-"wrong_type" (one room's num_users is a string), "slow" (sleeps `affiliate_delay` seconds).
+"wrong_type" (one room's num_users is a string), "slow" (sleeps `affiliate_delay` seconds per page),
+"ignore_offset" (every request gets the first page, as a feed that ignores `offset` would).
+`fake.state["affiliate_count"]`, when set, is the `count` announced instead of the real one.
 
 Room thumbnails (`/ri/<username>.jpg`, the rooms' default image_url): a real PNG, or what
 `fake.state["thumbnails"][username]` says: "placeholder" (the 5,045-byte branded image), "html" (not an
@@ -55,6 +57,7 @@ def defaults() -> dict:
         "affiliate_rooms": [make_room("alpha_one"), make_room("beta_two", age=None), make_room("gamma_3")],
         "affiliate_fault": None,
         "affiliate_delay": 0.0,
+        "affiliate_count": None,
         "thumbnails": {},
     }
 
@@ -88,7 +91,7 @@ def register(fake) -> None:
         if fault == "no_results":
             return jsonify({"count": 0, "error": "campaign not found"})
         limit = min(max(int(request.args.get("limit", 100)), 1), 500)
-        offset = max(int(request.args.get("offset", 0)), 0)
+        offset = 0 if fault == "ignore_offset" else max(int(request.args.get("offset", 0)), 0)
         rooms = [dict(r) for r in state["affiliate_rooms"]]
         genders = request.args.getlist("gender")
         if genders:
@@ -100,7 +103,8 @@ def register(fake) -> None:
         page = rooms[offset : offset + limit]
         if fault == "wrong_type" and page:
             page[-1]["num_users"] = "six"
-        return Response(json.dumps({"count": len(rooms), "results": page}), mimetype="application/json")
+        count = len(rooms) if state.get("affiliate_count") is None else state["affiliate_count"]
+        return Response(json.dumps({"count": count, "results": page}), mimetype="application/json")
 
     @fake.app.get("/ri/<username>.jpg")
     def room_thumbnail(username):

@@ -8,6 +8,8 @@ Scenario knobs in fake.state:
     events_status                  force this HTTP status on every request (e.g. 400 after revocation)
     events_hold_cap                cap in seconds on how long an idle request is held (the `timeout` param)
     events_served                  list of cursors answered with a batch, in order (for assertions)
+    events_next_urls               {k: url}: the answer to cursor k names this nextUrl instead of its own
+                                   (e.g. another host, or file:///etc/passwd)
     stats_body, stats_status       the Stats API answer
 """
 
@@ -27,6 +29,7 @@ def defaults() -> dict:
         "events_status": None,
         "events_hold_cap": 0.2,
         "events_served": [],
+        "events_next_urls": {},
         "stats_body": {
             "username": "hudson",
             "token_balance": 1200,
@@ -70,7 +73,8 @@ def register(fake) -> None:
             time.sleep(min(timeout, state["events_hold_cap"]))
             return jsonify({"events": [], "nextUrl": f"{base}?i={cursor}&timeout={int(timeout)}"})
         state["events_served"].append(cursor)
-        return jsonify({"events": batches[cursor], "nextUrl": f"{base}?i={cursor + 1}&timeout={int(timeout)}"})
+        next_url = state["events_next_urls"].get(cursor) or f"{base}?i={cursor + 1}&timeout={int(timeout)}"
+        return jsonify({"events": batches[cursor], "nextUrl": next_url})
 
     @app.get("/statsapi/")
     def stats_api():
