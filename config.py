@@ -55,6 +55,22 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(env: dict, name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _check_heartbeat(cfg) -> None:
+    """A bound of a few missed beats, so one slow database write never makes a live worker look dead."""
+    beat, dead = cfg.WORKER_HEARTBEAT_SECONDS, cfg.WORKER_DEAD_AFTER_SECONDS
+    if beat < 1 or cfg.WORKER_REDIS_RETRY_SECONDS < 1:
+        raise ConfigError("WORKER_HEARTBEAT_SECONDS and WORKER_REDIS_RETRY_SECONDS must be at least 1")
+    if dead < 3 * beat:
+        raise ConfigError(f"WORKER_DEAD_AFTER_SECONDS ({dead}) must be at least 3 x WORKER_HEARTBEAT_SECONDS ({beat})")
+
+
 class Config:
     """Settings shared by every environment; `from_env` fills them from environment variables."""
 
@@ -91,6 +107,11 @@ class Config:
     # as a partial cycle. Default: 120 s, or half the poll interval when that is shorter.
     AFFILIATE_CYCLE_SECONDS = 120.0
     SCHEDULER_ENABLED = True  # enqueue affiliate polls and P2 scrapes on their intervals
+    # Workers write a heartbeat this often; a running run silent for longer than the bound is abandoned
+    # (docs/reliability.md, "Jobs: dead workers are noticed").
+    WORKER_HEARTBEAT_SECONDS = 10
+    WORKER_DEAD_AFTER_SECONDS = 60
+    WORKER_REDIS_RETRY_SECONDS = 5  # python worker.py waits this long between tries while Redis is down
     # Room thumbnails, taken while an Affiliate API cycle sees the room online (CHATURBATE.md §2).
     THUMBNAILS_PER_CYCLE = 300  # downloads started per cycle, missing ones first
     THUMBNAIL_MAX_AGE_HOURS = 24  # refresh a stored thumbnail this old when the room is online
@@ -151,6 +172,9 @@ class Config:
         cycle_default = min(cls.AFFILIATE_CYCLE_SECONDS, max(cfg.AFFILIATE_POLL_SECONDS / 2, 1.0))
         cfg.AFFILIATE_CYCLE_SECONDS = float(_int(env, "AFFILIATE_CYCLE_SECONDS", int(cycle_default)))
         cfg.SCHEDULER_ENABLED = env.get("MHC_SCHEDULER", "1") not in ("0", "false", "off")
+        for key in ("WORKER_HEARTBEAT_SECONDS", "WORKER_DEAD_AFTER_SECONDS", "WORKER_REDIS_RETRY_SECONDS"):
+            setattr(cfg, key, _int(env, key, getattr(cls, key)))
+        _check_heartbeat(cfg)
         cfg.THUMBNAILS_PER_CYCLE = _int(env, "THUMBNAILS_PER_CYCLE", cls.THUMBNAILS_PER_CYCLE)
         if env.get("THUMBNAIL_HOSTS"):
             cfg.THUMBNAIL_HOSTS = tuple(h.strip().lower() for h in env["THUMBNAIL_HOSTS"].split(",") if h.strip())

@@ -78,6 +78,7 @@ def app(_migrated, instance_dir, app_config):
         db.session.remove()
         # A job the test started may still be finishing in the embedded worker: let it end first.
         assert app.extensions["mhc_jobs"].wait_idle(60), "the embedded worker was still busy after 60 s"
+        app.extensions["mhc_jobs"].close()  # its heartbeat thread must not write into the next test's rows
         _empty_tables()
         db.engine.dispose()
 

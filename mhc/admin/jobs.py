@@ -13,7 +13,7 @@ from sqlalchemy import select
 from mhc.admin.base import SecuredBaseView
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, scheduler
+from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, recovery, scheduler
 from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
 from mhc.models import JobRun
 from mhc.models.jobs import STATUSES
@@ -39,6 +39,7 @@ class JobsView(SecuredBaseView):
     @expose("/")
     def index(self):
         status = request.args.get("status") if request.args.get("status") in STATUSES else None
+        recovery.mark_stale_runs()  # a run whose worker died shows failed (and frees its lock key) from now on
         stmt = select(JobRun).order_by(JobRun.created_at.desc(), JobRun.id.desc()).limit(PAGE_SIZE)
         if status:
             stmt = stmt.where(JobRun.status == status)
@@ -54,6 +55,7 @@ class JobsView(SecuredBaseView):
             statuses=STATUSES,
             schedules=scheduler.status(current_app.config),
             workers=workers,
+            heartbeats=control.worker_heartbeats(),
             embedded=queues().embedded,
             unavailable=unavailable,
         )
@@ -66,6 +68,7 @@ class JobsView(SecuredBaseView):
     @expose("/progress.json")
     def progress(self):
         ids = [i for i in (_safe_uuid(x) for x in request.args.get("ids", "").split(",")[:PAGE_SIZE]) if i]
+        recovery.mark_stale_runs()
         runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))) if ids else []
         return jsonify(
             {str(r.id): {"status": r.status, "progress": r.progress, "text": r.progress_text or ""} for r in runs}

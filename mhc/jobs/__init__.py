@@ -42,9 +42,15 @@ def queues() -> JobQueues:
 
 
 def active_run(lock_key: str) -> JobRun | None:
-    """The queued or running run holding this lock key, if any."""
+    """The queued or running run holding this lock key, if any; one whose worker died no longer holds it."""
     stmt = select(JobRun).where(JobRun.lock_key == lock_key, JobRun.status.in_(ACTIVE_STATUSES)).limit(1)
-    return db.session.scalars(stmt).first()
+    run = db.session.scalars(stmt).first()
+    if run is not None and run.status == "running":
+        from mhc.jobs.recovery import mark_stale_runs
+
+        if mark_stale_runs(lock_key=lock_key):
+            run = db.session.scalars(stmt).first()
+    return run
 
 
 def enqueue(

@@ -9,10 +9,11 @@ import redis
 from rq import Worker
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
+from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.jobs import JobsUnavailable, enqueue, queues
-from mhc.models import JobRun, utcnow
+from mhc.models import JobRun, WorkerHeartbeat, utcnow
 
 RETRYABLE = ("failed", "cancelled")
 # Where a kind runs when RQ no longer remembers the original job's queue.
@@ -93,3 +94,12 @@ def workers() -> list[WorkerInfo]:
         return found
     except redis.RedisError as exc:
         raise JobsUnavailable(f"the job queue is unavailable ({exc})") from exc
+
+
+def worker_heartbeats() -> list[WorkerHeartbeat]:
+    """Workers whose database heartbeat is within the bound (known even when Redis is down), newest first."""
+    from mhc.jobs.recovery import dead_after
+
+    since = utcnow() - dead_after()
+    stmt = select(WorkerHeartbeat).where(WorkerHeartbeat.beat_at >= since).order_by(WorkerHeartbeat.started_at.desc())
+    return list(db.session.scalars(stmt))

@@ -28,6 +28,70 @@ class ThreadWorker(SimpleWorker):
         pass
 
 
+class RedisLost(redis.RedisError):
+    """Redis went away under a working worker: leave RQ's loop and let worker.py reconnect."""
+
+
+class _OneLineRedisErrors(logging.Filter):
+    """RQ logs an unexpected error with its traceback; for a lost Redis the reason alone is the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, redis.RedisError):
+            record.msg, record.args = f"{record.getMessage()} (Redis: {exc})", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_ONE_LINE = _OneLineRedisErrors()
+
+
+class ProcessWorker(SimpleWorker):
+    """The worker of `python worker.py`: a stop request also ends the reconnect loop, and losing Redis ends
+    the work loop with one line instead of a traceback (worker.py waits for Redis and starts a fresh one)."""
+
+    def __init__(self, *args, stop: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop_event = stop
+        logging.getLogger("rq.worker").addFilter(_ONE_LINE)
+
+    def request_stop(self, signum, frame):
+        """SIGTERM / Ctrl-C: finish the current job (if any), then leave for good."""
+        self.stop_event.set()
+        super().request_stop(signum, frame)
+
+    def heartbeat(self, *args, **kwargs):
+        """RQ would retry a lost Redis forever with this worker's registration gone; end the loop instead."""
+        try:
+            return super().heartbeat(*args, **kwargs)
+        except redis.ConnectionError as exc:
+            raise RedisLost(str(exc)) from exc
+
+    def set_shutdown_requested_date(self):
+        """Best effort: a stop request must not fail because Redis is down."""
+        try:
+            super().set_shutdown_requested_date()
+        except redis.RedisError:
+            pass
+
+    def handle_exception(self, job, *exc_info):
+        """Log a job's error; a Redis outage at the end of a job is one line, not a traceback."""
+        if isinstance(exc_info[1], redis.RedisError):
+            self.log.error("Worker %s: job %s: Redis unreachable at its end (%s)", self.name, job.id, exc_info[1])
+            return
+        super().handle_exception(job, *exc_info)
+
+    def teardown(self):
+        """Unregister when Redis answers; when it does not, it forgets this worker by itself (key TTL)."""
+        for step in (self.register_death, self.unsubscribe):
+            try:
+                step()
+            except redis.RedisError:
+                pass
+        if self.pubsub_thread and self.pubsub_thread.is_alive():
+            self.pubsub_thread.stop()  # unsubscribe failed half-way: the thread ends at its next retry
+
+
 class JobQueues:
     """Owns the Redis connection and the queues; in embedded mode also the worker thread."""
 
@@ -46,6 +110,7 @@ class JobQueues:
         self._thread: threading.Thread | None = None
         self._worker: ThreadWorker | None = None
         self._scheduler: threading.Thread | None = None
+        self._beat = None  # the embedded worker's heartbeat thread (mhc.jobs.heartbeat.WorkerBeat)
         self._lock = threading.Lock()
 
     def queue(self, name: str = "default") -> Queue:
@@ -66,8 +131,22 @@ class JobQueues:
         with self._lock:
             if self._thread and self._thread.is_alive():
                 return
+            from mhc.jobs.heartbeat import WorkerBeat, worker_name
+
             self._thread = threading.Thread(target=self._work, name="mhc-embedded-worker", daemon=True)
             self._thread.start()
+            if self._beat:
+                self._beat.stop()
+            self._beat = WorkerBeat(self.app, worker_name("embedded"), self._thread)
+            self._beat.start()
+
+    def close(self) -> None:
+        """Stop the threads that write to the database (heartbeat, scheduler); the app is going away."""
+        for thread in (self._beat, self._scheduler):
+            if thread is not None:
+                thread.stop()
+        if self._scheduler is not None and self._scheduler.is_alive():
+            self._scheduler.join(30)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Wait until the embedded worker has nothing queued or running (tests call this before cleanup)."""

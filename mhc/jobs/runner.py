@@ -6,9 +6,11 @@ import logging
 import traceback
 import uuid
 
+from flask import current_app
 from sqlalchemy import update
 
 from mhc.extensions import db
+from mhc.jobs.heartbeat import run_heartbeat
 from mhc.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,13 @@ def execute(run_id: str) -> dict | None:
         return None
     fn = kinds()[run.kind]
     args = dict(run.args or {})
-    _mark(run_id, status="running", started_at=utcnow(), error=None, traceback=None)
+    now = utcnow()
+    _mark(run_id, status="running", started_at=now, heartbeat_at=now, error=None, traceback=None)
     db.session.remove()
     try:
-        counts = fn(run_id, **args)
+        # The run beats on its own clock, not on progress reports: a long browser page is not a death.
+        with run_heartbeat(_uuid(run_id), current_app.config["WORKER_HEARTBEAT_SECONDS"]):
+            counts = fn(run_id, **args)
     except Exception as exc:
         db.session.rollback()
         _mark(run_id, status="failed", finished_at=utcnow(), error=_one_line(exc), traceback=traceback.format_exc())

@@ -97,10 +97,12 @@ def due(config, now: datetime) -> list[str]:
 
 
 def tick(app: Flask, now: datetime | None = None) -> list[str]:
-    """Enqueue every due schedule once; return the kinds enqueued (none when Redis is down)."""
+    """Notice dead runs, then enqueue every due schedule once; return the kinds enqueued (none when Redis is down)."""
     from mhc.jobs import JobAlreadyRunning, JobsUnavailable, queues
     from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+    from mhc.jobs.recovery import mark_stale_runs
 
+    mark_stale_runs()  # the database alone can tell, so this runs with Redis down too
     qs = queues()
     if not qs.ping() or not _claim_tick(qs):
         return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from mhc.jobs import (
     affiliate_jobs,  # noqa: F401  (registers affiliate_poll, refresh_person, p2_scrape)
     batch_jobs,  # noqa: F401  (registers batch_action)
@@ -13,9 +15,10 @@ from mhc.jobs.runner import job_kind, set_progress
 
 
 @job_kind("selftest")
-def selftest(run_id, value: int = 1, fail: bool = False) -> dict:
-    """Prove the queue end to end: records progress and returns a count (or fails on request)."""
+def selftest(run_id, value: int = 1, fail: bool = False, seconds: float = 0.0) -> dict:
+    """Prove the queue end to end: records progress, works `seconds` silently, returns a count (or fails)."""
     set_progress(run_id, 50, "halfway")
+    time.sleep(min(float(seconds), 600.0))  # a long silent stretch: the run's heartbeat must carry it
     if fail:
         raise RuntimeError("selftest asked to fail")
     return {"value": value * 2}

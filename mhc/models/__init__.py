@@ -2,7 +2,7 @@
 
 from mhc.models.audit import AuditLog
 from mhc.models.follows import FollowDaily, FollowEvent, FollowPending
-from mhc.models.jobs import JobRun
+from mhc.models.jobs import JobRun, WorkerHeartbeat
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
 from mhc.models.priorities import PriorityLookup
@@ -30,6 +30,7 @@ __all__ = [
     "SystemRole",
     "SystemUser",
     "Thumbnail",
+    "WorkerHeartbeat",
     "merge_role",
     "normalise_username",
     "role_permissions",

@@ -41,6 +41,8 @@ class JobRun(db.Model):
         Index("ix_job_runs_created", "created_at"),
         Index("ix_job_runs_kind_status", "kind", "status"),
         Index("ix_job_runs_lock_key", "lock_key", "status"),
+        # Finding runs whose heartbeat went silent reads only the few running rows.
+        Index("ix_job_runs_status_heartbeat", "status", "heartbeat_at"),
     )
 
     def progress_payload(self) -> dict:
@@ -61,3 +63,16 @@ class JobRun(db.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class WorkerHeartbeat(db.Model):
+    """One row per live worker process, rewritten every WORKER_HEARTBEAT_SECONDS; readable without Redis."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    beat_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))

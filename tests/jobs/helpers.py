@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -41,3 +47,65 @@ def run_job(kind: str, **args) -> JobRun:
 def count(model) -> int:
     """Rows in a model's table."""
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+class WorkerProcesses:
+    """Real `python worker.py` processes on the test's database; each in its own process group, so a test
+    can SIGKILL the worker alone (as a crash does) and teardown still ends the Chromium it leaves behind."""
+
+    def __init__(self, app, log_dir):
+        self.app, self.log_dir = app, log_dir
+        self.procs: list = []
+
+    def start(self, *args: str, **env: str):
+        """Start `python worker.py ARGS` with the app's settings plus `env`; stdout and stderr go to a log."""
+        cfg = self.app.config
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+            "MHC_QUEUE_PREFIX": cfg["QUEUE_PREFIX"],
+            "MHC_SCHEDULER": "0",
+            "MHC_INSTANCE_DIR": str(self.log_dir),
+            "WORKER_HEARTBEAT_SECONDS": str(cfg["WORKER_HEARTBEAT_SECONDS"]),
+            "WORKER_DEAD_AFTER_SECONDS": str(cfg["WORKER_DEAD_AFTER_SECONDS"]),
+            **{k: str(v) for k, v in env.items()},
+        }
+        for key in ("REDIS_URL", "CHATURBATE_BASE_URL", "AFFILIATE_API_URL", "AFFILIATE_WM"):
+            if cfg.get(key) and key not in env:
+                full_env[key] = cfg[key]
+        log = self.log_dir / f"worker{len(self.procs)}.log"
+        root = Path(__file__).resolve().parents[2]
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "worker.py", *args],
+                cwd=root,
+                env=full_env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+        proc.log_path = log
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        """Kill every process group started (workers and the browsers they launched)."""
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(10)
+
+
+def wait_for(run_id, test, timeout: float = 60.0, every: float = 0.2) -> JobRun:
+    """Poll the run until test(run) holds; fail with its last state after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        run = db.session.get(JobRun, run_id)
+        if test(run):
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} still {run.status} ({run.progress_text!r}) after {timeout}s")
+        time.sleep(every)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from mhc.extensions import db
+from mhc.jobs import recovery, scheduler
+from mhc.models import JobRun, utcnow
 from tests.jobs.helpers import add_run
 
 
@@ -29,6 +34,17 @@ def test_pages_render_and_enqueue_is_a_clear_error(app, client, login_as, auth):
 
 
 def test_scheduler_tick_does_nothing_without_redis(app):
-    from mhc.jobs import scheduler
-
     assert scheduler.tick(app) == []
+
+
+def test_dead_runs_are_noticed_without_redis(app, client, login_as, auth):
+    """The database heartbeat is enough on its own: the tick and the Jobs page mark silent runs."""
+    silent = utcnow() - timedelta(seconds=app.config["WORKER_DEAD_AFTER_SECONDS"] + 5)
+    by_tick = add_run("affiliate_poll", status="running", lock_key="affiliate_poll", heartbeat_at=silent)
+    assert scheduler.tick(app) == []
+    db.session.expire_all()
+    assert db.session.get(JobRun, by_tick.id).error == recovery.ABANDONED
+    by_page = add_run("p2_scrape", status="running", lock_key="p2_scrape", heartbeat_at=silent)
+    login_as("admin")
+    page = client.get("/jobs/").get_data(as_text=True)
+    assert f'data-run="{by_page.id}" data-status="failed"' in page

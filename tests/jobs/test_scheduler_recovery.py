@@ -30,7 +30,14 @@ def test_due_follows_the_intervals(app):
 
 
 def test_tick_never_overlaps_a_run_in_flight(app):
-    add_run("affiliate_poll", status="running", lock_key="affiliate_poll", created_at=utcnow() - timedelta(hours=1))
+    """An hour-long run whose worker still beats is in flight, however old it is."""
+    add_run(
+        "affiliate_poll",
+        status="running",
+        lock_key="affiliate_poll",
+        created_at=utcnow() - timedelta(hours=1),
+        heartbeat_at=utcnow() - timedelta(seconds=5),
+    )
     add_run("p2_scrape", status="finished", created_at=utcnow())
     assert scheduler.tick(app) == []  # the poll is due, but the last one is still running
     assert db.session.query(JobRun).filter_by(kind="affiliate_poll").count() == 1
