@@ -137,6 +137,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    # A login session ends after this long without a request, and this long after login whatever happens.
+    SESSION_IDLE_MINUTES = 120
+    SESSION_MAX_HOURS = 168
     PASSWORD_HASH_TIME_COST = 3  # argon2id cost (argon2-cffi's defaults)
     PASSWORD_HASH_MEMORY_KIB = 65536
 
@@ -181,6 +184,8 @@ class Config:
         cfg.BROWSER_PAGE_DELAY = _range(env, "BROWSER_PAGE_DELAY", cls.BROWSER_PAGE_DELAY)
         cfg.BROWSER_PROFILE_DELAY = _range(env, "BROWSER_PROFILE_DELAY", cls.BROWSER_PROFILE_DELAY)
         cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
+        cfg.SESSION_IDLE_MINUTES = _positive(env, "MHC_SESSION_IDLE_MINUTES", cls.SESSION_IDLE_MINUTES)
+        cfg.SESSION_MAX_HOURS = _positive(env, "MHC_SESSION_MAX_HOURS", cls.SESSION_MAX_HOURS)
         if cfg.MHC_ENV == "production":
             cfg.SECRET_KEY = env.get("SECRET_KEY")
             if not cfg.SECRET_KEY:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
+from datetime import timedelta
 from functools import partial
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, identity_loaded
-from sqlalchemy.orm import selectinload
 
 from mhc.extensions import csrf, db, login_manager, principal
-from mhc.models import SystemRole, SystemUser
+from mhc.models import SystemUser
+from mhc.services import login_sessions
 
 # A granted permission, kept apart from role names so a role called "view_users" grants nothing.
 PermissionNeed = partial(Need, "permission")
+
+# The key under which Flask's signed session cookie carries the login session's token.
+SESSION_TOKEN_KEY = "mhc_login_session"  # noqa: S105 (a key name, not a secret)
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
@@ -50,12 +53,15 @@ def init_auth(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SystemUser | None:
-    try:
-        uid = uuid.UUID(user_id)
-    except ValueError:
-        return None
-    user = db.session.get(SystemUser, uid, options=[selectinload(SystemUser.role).selectinload(SystemRole.permissions)])
-    return user if user is not None and user.is_active else None
+    # Every request, and Flask-Login's "remember me" cookie too (the panel never sets one): no open login
+    # session row for the token in the signed cookie, no user.
+    return login_sessions.resume(
+        db.session,
+        session.get(SESSION_TOKEN_KEY),
+        user_id,
+        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        max_age=timedelta(hours=current_app.config["SESSION_MAX_HOURS"]),
+    )
 
 
 def _identity_from_login() -> Identity | None:
@@ -103,6 +109,11 @@ def can(name: str) -> bool:
 def require(name: str):
     """Flask-Principal permission for one named permission (use as decorator or .require())."""
     return Permission(PermissionNeed(name))
+
+
+def current_session_token() -> str | None:
+    """The token of the login session this request belongs to (None when logged out)."""
+    return session.get(SESSION_TOKEN_KEY)
 
 
 def current_user_id():

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_principal import AnonymousIdentity, Identity, identity_changed
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from mhc.auth import SESSION_TOKEN_KEY
 from mhc.extensions import db
-from mhc.services import accounts, audit
+from mhc.services import accounts, login_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -54,6 +55,9 @@ def login():
         if result.user is None:
             flash(result.error, "error")
             return render_template("auth/login.html", form=form), 429 if result.throttled else 200
+        session[SESSION_TOKEN_KEY] = login_sessions.start(
+            db.session, result.user, remote_addr=request.remote_addr, user_agent=request.user_agent.string
+        )
         login_user(result.user)
         identity_changed.send(current_app._get_current_object(), identity=Identity(result.user.get_id()))
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
@@ -62,18 +66,27 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, CSRF-protected) and return to the login page."""
+    """Log out (POST only, CSRF-protected): this session ends for good, even in a copied cookie."""
+    token = session.get(SESSION_TOKEN_KEY)
     if current_user.is_authenticated:
-        audit.record(
-            db.session,
-            action="logout",
-            object_type="system_user",
-            object_id=current_user.id,
-            user=current_user,
-            remote_addr=request.remote_addr,
+        login_sessions.end(db.session, token, user=current_user, remote_addr=request.remote_addr)
+    return _logged_out("You are logged out.")
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere():
+    """End every session of the current user, on every device (POST only, CSRF-protected)."""
+    if current_user.is_authenticated:
+        login_sessions.end_everywhere(
+            db.session, [current_user.id], actor=current_user, remote_addr=request.remote_addr
         )
-        db.session.commit()
+    return _logged_out("You are logged out everywhere.")
+
+
+def _logged_out(message: str):
+    """Forget the login in this cookie and go to the login page."""
+    session.pop(SESSION_TOKEN_KEY, None)
     logout_user()
     identity_changed.send(current_app._get_current_object(), identity=AnonymousIdentity())
-    flash("You are logged out.", "info")
+    flash(message, "info")
     return redirect(url_for("auth.login"))

@@ -16,7 +16,7 @@ users_cli = AppGroup("users", help="System users (people who log into the panel)
 
 @users_cli.command("ensure-admin")
 @click.option("--username", default="admin", show_default=True)
-@click.option("--email", default="admin@localhost", show_default=True)
+@click.option("--email", default="admin@example.com", show_default=True)
 def ensure_admin(username, email):
     """Create an admin if none exists and print its password once (MHC_ADMIN_PASSWORD if set)."""
     from mhc.services import accounts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, Table, Text, Uuid, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mhc.extensions import db
@@ -74,6 +74,9 @@ class SystemUser(db.Model):
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
     )
     last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # Bumped whenever every session of this user must end (password, role, (de)activation, "log out everywhere");
+    # a login session opened under an older version is refused.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
 
     role: Mapped[SystemRole | None] = relationship()
 
@@ -101,3 +104,24 @@ class SystemUser(db.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class SystemSession(db.Model):
+    """One login: the signed session cookie carries a random token, this row its SHA-256 digest.
+
+    Logout, expiry and a bumped session version end the row; a request whose row is ended or unknown is anonymous.
+    """
+
+    __tablename__ = "system_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="SHA-256 hex digest of the cookie's token")
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="CASCADE"), nullable=False)
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, comment="The user's version at login")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, comment="Updated at most once a minute")
+    ended_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("idx_system_sessions_user", "user_id", "ended_at"),)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mhc.auth.passwords import hash_password, verify_password
 from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
-from mhc.services import audit
+from mhc.services import audit, login_sessions
 
 
 class AccountError(ValueError):
@@ -109,13 +111,34 @@ def ensure_admin(session: Session, username: str, email: str, password: str | No
 
 ADMIN_PERMISSION = "manage_system_users"
 MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,64}")
+USERNAME_RULE = "use 3 to 64 letters, digits, underscores, dots or hyphens"
+
+
+def clean_username(username: str) -> str:
+    """The username, trimmed, or AccountError when it breaks the username rule."""
+    username = (username or "").strip()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise AccountError(f"Invalid username {username!r}: {USERNAME_RULE}.")
+    return username
+
+
+def clean_email(email: str) -> str:
+    """The email address normalised to lower case, or AccountError saying what is wrong with it.
+
+    The panel sends no mail, so nothing is looked up (no DNS). The domain needs a dot; the reserved "test"
+    domains are accepted (the test suite and demo data use them), other special-use names such as localhost are not.
+    """
+    email = (email or "").strip()
+    try:
+        checked = validate_email(email, check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise AccountError(f"Invalid email address {email!r}: {exc}") from exc
+    return checked.normalized.lower()
 
 
 def _clean_identity(username: str, email: str) -> tuple[str, str]:
-    username, email = (username or "").strip(), (email or "").strip().lower()
-    if not username or not email or "@" not in email:
-        raise AccountError("a username and a valid email are required")
-    return username, email
+    return clean_username(username), clean_email(email)
 
 
 def _check_password(password: str) -> None:
@@ -198,15 +221,17 @@ def update_user(
     role_name: str | None = None,
     is_active: bool | None = None,
     new_password: str | None = None,
+    keep_session: str | None = None,
 ) -> SystemUser:
-    """Change the given fields of one system user (None = keep); audit the diff and commit once."""
+    """Change the given fields of one system user (None = keep); audit the diff and commit once.
+
+    A new password, role or active state ends every session of the user, except `keep_session` (the acting
+    user's own session token, so changing your own password does not log you out).
+    """
     user = _load(session, user_id)
     guard = _AdminGuard(session, actor)
     before = _snapshot(user)
-    if username is not None or email is not None:
-        name, mail = _clean_identity(username or user.username, email or user.email)
-        _refuse_clash(session, name, mail, exclude_id=user.id)
-        user.username, user.email = name, mail
+    _set_identity(session, user, username, email)
     if role_name is not None:
         user.role = _role(session, role_name)
     if is_active is not None:
@@ -215,12 +240,28 @@ def update_user(
         _check_password(new_password)
         user.password_hash = hash_password(new_password)
     changes = audit.diff(before, _snapshot(user))
+    if changes.keys() & SESSION_ENDING_FIELDS:
+        login_sessions.revoke_all(session, user, "account_changed", keep=keep_session if user.is_active else None)
     if changes:
         audit.record(
             session, action="update", object_type="system_user", object_id=user.id, user=actor, changes=changes
         )
     guard.commit()
     return user
+
+
+# Changing one of these ends the user's sessions: a session must not outlive the password, role or
+# active state it was opened under.
+SESSION_ENDING_FIELDS = {"password_hash", "role", "is_active"}
+
+
+def _set_identity(session: Session, user: SystemUser, username: str | None, email: str | None) -> None:
+    """Apply a new username or email; only a changed value is checked, so older accounts stay editable."""
+    name = user.username if username is None or username.strip() == user.username else clean_username(username)
+    mail = user.email if email is None or email.strip().lower() == user.email else clean_email(email)
+    if (name, mail) != (user.username, user.email):
+        _refuse_clash(session, name, mail, exclude_id=user.id)
+        user.username, user.email = name, mail
 
 
 def set_role(session: Session, username: str, role_name: str, *, actor=None) -> SystemUser:
@@ -242,6 +283,7 @@ def set_active(session: Session, user_ids, active: bool, *, actor=None) -> int:
     changed = [u for u in users if u.is_active != active]
     for user in changed:
         user.is_active = active
+        login_sessions.revoke_all(session, user, "activated" if active else "deactivated")
         audit.record(
             session,
             action="activate" if active else "deactivate",

@@ -48,6 +48,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "admin.static": {"GET": PUBLIC, "_args": {"filename": "bootstrap/bootstrap4/css/bootstrap.min.css"}},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": LOGIN_ONLY},
+    "auth.logout_everywhere": {"POST": LOGIN_ONLY},
     "admin.index": {"GET": LOGIN_ONLY},
     "healthz": {"GET": PUBLIC},
     # --- Admin: system users ---

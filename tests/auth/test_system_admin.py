@@ -134,15 +134,15 @@ def test_last_active_admin_cannot_be_demoted(app, make_user):
 
 
 def test_admin_cannot_remove_own_admin_rights_even_with_another_admin(app, make_user):
-    me, _ = make_user("admin", username="me")
+    me, _ = make_user("admin", username="mel")
     make_user("admin", username="other")
     with pytest.raises(accounts.AccountError, match="your own admin rights"):
         accounts.update_user(db.session, me.id, actor=me, role_name="viewer")
     with pytest.raises(accounts.AccountError, match="your own admin rights"):
         accounts.deactivate(db.session, [me.id], actor=me)
-    assert (_user("me").role.name, _user("me").is_active) == ("admin", True)
+    assert (_user("mel").role.name, _user("mel").is_active) == ("admin", True)
     other = _user("other")
-    accounts.update_user(db.session, other.id, actor=_user("me"), role_name="viewer")  # demoting another is fine
+    accounts.update_user(db.session, other.id, actor=_user("mel"), role_name="viewer")  # demoting another is fine
     assert _user("other").role.name == "viewer"
 
 

@@ -73,3 +73,24 @@ def test_log_out(app, live_server, browser_page, make_user):
     assert "You are logged out." in page.content()
     page.goto(f"{live_server}/")
     assert page.url.startswith(f"{live_server}/login?next=")
+
+
+def test_log_out_everywhere_ends_a_copied_session(app, live_server, browser_page, make_user):
+    """A second browser holding the same cookie is let in, then sent to the login page after "Log out everywhere"."""
+    user, password = make_user("viewer")
+    page = browser_page
+    log_in(page, live_server, user.username, password)
+    other = page.context.browser.new_context()
+    try:
+        other.add_cookies(page.context.cookies())
+        second = other.new_page()
+        second.goto(f"{live_server}/")
+        assert second.locator("[data-testid=current-user]").inner_text() == f"{user.username} (viewer)"
+        page.click("[data-testid=logout-everywhere]")
+        page.wait_for_url(f"{live_server}/login")
+        assert "You are logged out everywhere." in page.content()
+        second.goto(f"{live_server}/")
+        assert second.url.startswith(f"{live_server}/login?next=")
+        assert second.locator("input[name=password]").is_visible()
+    finally:
+        other.close()
