@@ -78,6 +78,7 @@ class Config:
     TESTING = False
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'mhc.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT = 15.0  # seconds a SQLite writer waits for the write lock (docs/reliability.md)
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
     OWNER_USERNAME = "hudson"
@@ -153,6 +154,7 @@ class Config:
         cfg.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'mhc.sqlite3'}"
         )
+        cfg.SQLITE_BUSY_TIMEOUT = float(_int(env, "SQLITE_BUSY_TIMEOUT", int(cls.SQLITE_BUSY_TIMEOUT)))
         cfg.REDIS_URL = env.get("REDIS_URL") or None
         cfg.OWNER_USERNAME = (env.get("MHC_OWNER_USERNAME") or cls.OWNER_USERNAME).strip().lower()
         cfg.OWNER_DISPLAY_NAME = env.get("MHC_OWNER_DISPLAY_NAME") or cls.OWNER_DISPLAY_NAME

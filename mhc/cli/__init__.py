@@ -1,6 +1,7 @@
 """Operator commands: `flask --app wsgi COMMAND` (or plain `flask COMMAND` in the virtualenv).
 
-Each group lives in its own module; init_cli registers them all."""
+Each group lives in its own module; init_cli registers them all, each wrapped so that an expected failure
+(database down or locked, unreadable input, job queue down) prints one `Error: ...` line, not a traceback."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from flask import Flask
 def init_cli(app: Flask) -> None:
     """Register every command group."""
     from mhc.cli import database, follows, jobs, profiles, users
+    from mhc.cli.common import one_line_errors
 
     for module in (database, users, jobs, profiles, follows):
         for command in module.COMMANDS:
-            app.cli.add_command(command)
+            app.cli.add_command(one_line_errors(command))

@@ -21,7 +21,12 @@ def check_db():
 @click.command("demo-data")
 @click.option("--persons", "n_persons", type=click.IntRange(1), default=500, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--force", is_flag=True, help="Load even though the database already holds persons.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add the demo persons even though the database already holds data: new persons only, never a username "
+    "or id already stored; existing rows are kept as they are.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database is not empty.")
 @click.option("--snapshots-per-model", type=click.IntRange(0), default=None, help="Affiliate snapshots per model.")
 def demo_data(n_persons, seed, force, if_empty, snapshots_per_model):

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from mhc.cli.common import require_database
+from mhc.cli.common import CommandError, require_database
 from mhc.extensions import db
 from mhc.models import utcnow
 
@@ -48,17 +48,13 @@ def import_list(direction, files, as_of, confirm_mass_removal):
     yardstick = follower_yardstick(db.session, owner)[0] if d == "follower" else None
     listed = read_import_files(texts, d, owner, cfg["FOLLOW_COUNT_TOLERANCE"], yardstick)
     if not listed.ok:
-        for problem in listed.problems:
-            click.echo(f"Error: {problem}", err=True)
-        click.echo("Nothing was applied.", err=True)
-        sys.exit(1)
+        raise CommandError("; ".join(listed.problems) + "; nothing was applied")
     try:
         result = apply_follow_list(
             db.session, d, listed.usernames, _as_of(as_of), "manual_import", confirm_mass_removal=confirm_mass_removal
         )
     except FollowListError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        raise CommandError(f"{exc}; nothing was applied") from None
     if result.held:
         click.echo(f"Held, nothing applied: {result.reason} (use --confirm-mass-removal)", err=True)
         sys.exit(3)

@@ -72,7 +72,14 @@ class _Generator:
     def __init__(self, rng: random.Random, now: datetime, owner: str, snapshots_per_model: int):
         self.rng, self.now, self.owner, self.per_model = rng, now, owner, snapshots_per_model
         self.used: set[str] = {owner}
+        self.taken_ids: set[uuid.UUID] = set()
         self.event_seq = 0
+
+    def reserve_existing(self, session: Session) -> None:
+        """Never hand out a username or person id the database already holds (loading into a non-empty one)."""
+        for pid, name in session.execute(select(Person.id, Person.username)):
+            self.taken_ids.add(pid)
+            self.used.add(name)
 
     def username(self) -> str:
         r = self.rng
@@ -98,6 +105,8 @@ class _Generator:
         roll = r.random()
         role = "MODEL" if roll < 0.55 else "VIEWER" if roll < 0.9 else "BOTH"
         pid = uuid.UUID(int=r.getrandbits(128), version=4)
+        while pid in self.taken_ids:
+            pid = uuid.UUID(int=r.getrandbits(128), version=4)
         is_model = role in ("MODEL", "BOTH")
         first_seen = self.ago(365, 1)
         profile_age = r.choice((None, r.randint(18, 45), r.randint(19, 35))) if is_model else None
@@ -331,10 +340,15 @@ def load(
     progress: Callable[[str], None] = lambda _msg: None,
     now: datetime | None = None,
 ) -> DemoResult:
-    """Generate n_persons with their profiles, snapshots, events, follow history and priorities; one commit."""
+    """Generate n_persons with their profiles, snapshots, events, follow history and priorities; one commit.
+
+    On a non-empty database the new persons are added beside the existing ones: usernames and ids already
+    stored are skipped, so the same seed can be loaded twice; nothing existing is changed or deleted."""
     gen = _Generator(
         random.Random(seed), now or utcnow(), owner, 40 if snapshots_per_model is None else snapshots_per_model
     )
+    if not is_empty(session):
+        gen.reserve_existing(session)
     result = DemoResult()
     tables = {
         "persons": Person.__table__,

@@ -84,6 +84,23 @@ def test_demo_data_refuses_non_empty_database(app, runner):
     assert q("SELECT count(*) FROM persons") == 10
 
 
+def test_demo_data_force_adds_beside_existing_data_with_the_same_seed(app, runner):
+    """--force on a non-empty database adds new persons (even with the seed already loaded) and keeps the rest."""
+    assert runner.invoke(args=["demo-data", "--persons", "40", "--seed", "1"]).exit_code == 0
+    before = set(db.session.execute(sa.text("SELECT id, username FROM persons")).all())
+    events_before = q("SELECT count(*) FROM follow_events")
+    forced = runner.invoke(args=["demo-data", "--persons", "40", "--seed", "1", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "persons 40" in forced.output
+    db.session.expire_all()
+    after = set(db.session.execute(sa.text("SELECT id, username FROM persons")).all())
+    assert before < after and len(after) == 80
+    assert q("SELECT count(DISTINCT username) FROM persons") == 80
+    assert q("SELECT count(*) FROM profiles") == 80
+    assert q("SELECT count(*) FROM follow_events") >= events_before
+    assert "new persons only" in " ".join(runner.invoke(args=["demo-data", "--help"]).output.split())
+
+
 def test_demo_data_is_reproducible(app, runner):
     runner.invoke(args=["demo-data", "--persons", "50", "--seed", "3"])
     first = db.session.execute(sa.text("SELECT username FROM persons ORDER BY username")).scalars().all()
