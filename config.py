@@ -130,6 +130,10 @@ class Config:
     # A follower missing from a read with no count to check against waits this long for a second read
     FOLLOW_PENDING_MINUTES = 10
     BATCH_INLINE_LIMIT = 300
+    # Request bodies (uploaded list pages, a pasted list) larger than this are refused with 413 (MHC_MAX_UPLOAD_MB).
+    MAX_UPLOAD_MB = 16
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_MB * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH  # a pasted list is one form field: it may be as large as an upload
     ARTIFACTS_DIR = str(INSTANCE_DIR / "artifacts")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -156,6 +160,10 @@ class Config:
         )
         cfg.SQLITE_BUSY_TIMEOUT = float(_int(env, "SQLITE_BUSY_TIMEOUT", int(cls.SQLITE_BUSY_TIMEOUT)))
         cfg.REDIS_URL = env.get("REDIS_URL") or None
+        cfg.MAX_UPLOAD_MB = _int(env, "MHC_MAX_UPLOAD_MB", cls.MAX_UPLOAD_MB)
+        if not 1 <= cfg.MAX_UPLOAD_MB <= 1024:
+            raise ConfigError(f"MHC_MAX_UPLOAD_MB must be between 1 and 1024 (megabytes), got {cfg.MAX_UPLOAD_MB}")
+        cfg.MAX_CONTENT_LENGTH = cfg.MAX_FORM_MEMORY_SIZE = cfg.MAX_UPLOAD_MB * 1024 * 1024
         cfg.OWNER_USERNAME = (env.get("MHC_OWNER_USERNAME") or cls.OWNER_USERNAME).strip().lower()
         cfg.OWNER_DISPLAY_NAME = env.get("MHC_OWNER_DISPLAY_NAME") or cls.OWNER_DISPLAY_NAME
         for key in ("CHATURBATE_BASE_URL", "AFFILIATE_API_URL", "EVENTS_API_URL", "STATS_API_URL"):

@@ -12,9 +12,10 @@ def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config.from_env())
 
-    from mhc import admin, auth, cli, database, health, jobs
+    from mhc import admin, auth, cli, database, health, input_guard, jobs
 
     database.init_database(app)
+    input_guard.init_input_guard(app)
     auth.init_auth(app)
     jobs.init_jobs(app)
     admin.init_admin(app)

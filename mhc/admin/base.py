@@ -18,6 +18,7 @@ from markupsafe import Markup
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
+from mhc.input_guard import bounded_int, clamp
 from mhc.services import audit
 
 # Views that change data, by Flask-Admin's endpoint names.
@@ -150,12 +151,16 @@ class SecuredModelView(PermissionMixin, ModelView):
         return csv_safe(super().get_export_value(model, name))
 
     def get_one(self, id):
-        # UUID keys arrive as strings (and SQLite cannot bind a str to a Uuid column).
-        column = sa.inspect(self.model).primary_key[0]
-        if isinstance(column.type, sa.Uuid):
-            parsed = self.parse_ids([id])
-            return db.session.get(self.model, parsed[0]) if parsed else None
-        return super().get_one(id)
+        # Ids arrive as strings: parse them for the key's type, so one that cannot be a key (not a UUID, not a
+        # number, past the column's range) finds nothing instead of failing in the database.
+        key = parse_pk(sa.inspect(self.model).primary_key[0], id)
+        return db.session.get(self.model, key) if key is not None else None
+
+    def _get_list_extra_args(self):
+        # Page numbers come from the URL: a negative or huge one shows the first or an (empty) far page.
+        view_args = super()._get_list_extra_args()
+        view_args.page = clamp(bounded_int(request.args.get("page")), 0, MAX_PAGE)
+        return view_args
 
     # --- audit: every create/update/delete through a panel form, in the same commit ---
 
@@ -194,6 +199,24 @@ class SecuredModelView(PermissionMixin, ModelView):
             except ValueError:
                 continue
         return out
+
+
+# The last page a list can be asked for: 1,000,000 x 200 rows is beyond any list the panel holds.
+MAX_PAGE = 1_000_000
+INT_RANGES = ((sa.SmallInteger, 15), (sa.BigInteger, 63), (sa.Integer, 31))
+
+
+def parse_pk(column, raw):
+    """A primary key value from its string form, or None when it cannot be one (bad syntax, out of range)."""
+    if isinstance(column.type, sa.Uuid):
+        try:
+            return uuid.UUID(str(raw))
+        except ValueError:
+            return None
+    for kind, bits in INT_RANGES:
+        if isinstance(column.type, kind):
+            return bounded_int(raw, -(2**bits), 2**bits - 1)
+    return raw if isinstance(raw, str) and len(raw) <= 255 else None
 
 
 def _column_changes(model, is_created: bool) -> tuple[dict, dict]:

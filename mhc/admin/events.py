@@ -7,7 +7,7 @@ tokens needs manage_jobs (the listener is a background job), and so does the Fee
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
@@ -22,10 +22,13 @@ from mhc.services import events, events_feed, quarantine
 
 
 def _date(raw: str | None, *, end: bool = False) -> datetime | None:
+    """A YYYY-MM-DD day as a UTC bound; None (no bound) when it is not a date."""
     try:
         day = datetime.strptime((raw or "").strip(), "%Y-%m-%d").date()
     except ValueError:
         return None
+    if end and day == date.max:
+        return None  # until the last day there is: no upper bound (the next midnight does not exist)
     # `until` is inclusive of its whole day: the range ends at the next midnight.
     return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=1 if end else 0)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from mhc.admin.base import SecuredBaseView
 from mhc.auth import permissions as perms
 from mhc.extensions import db
+from mhc.input_guard import shorten
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
 from mhc.models import JobRun, utcnow
@@ -23,6 +24,7 @@ from mhc.services.follow_import import follower_yardstick, read_import_files
 CATEGORY = "Admin"
 DIRECTIONS = {"following": "following", "followers": "follower", "follower": "follower"}
 MAX_UPLOAD_FILES = 50
+MAX_PROBLEMS_SHOWN = 5  # flashed messages live in the session cookie: a few short ones
 
 
 def _direction_or_400(value: str | None) -> str:
@@ -50,21 +52,21 @@ class FollowListsView(SecuredBaseView):
             count = secrets.store_cookies(db.session, request.form.get("cookies", ""))
             flash(f"Saved {count} cookies. They are stored server-side and never shown again.", "success")
         except secrets.CookieFormatError as exc:
-            flash(f"Cookies not saved: {exc}", "error")
+            flash(f"Cookies not saved: {shorten(exc)}", "error")
         return redirect(url_for(".index"))
 
     @expose("/import/preview", methods=["POST"])
     def preview(self):
         direction = _direction_or_400(request.form.get("direction"))
-        files = [(f.filename or "upload", f.read().decode("utf-8", "replace")) for f in _uploads()]
+        files = [(shorten(f.filename or "upload", 60), f.read().decode("utf-8", "replace")) for f in _uploads()]
         if request.form.get("usernames", "").strip():
             files.append(("pasted list", request.form["usernames"]))
         cfg = current_app.config
         yardstick = follower_yardstick(db.session, cfg["OWNER_USERNAME"])[0] if direction == "follower" else None
         listed = read_import_files(files, direction, cfg["OWNER_USERNAME"], cfg["FOLLOW_COUNT_TOLERANCE"], yardstick)
         if not listed.ok:
-            for problem in listed.problems:
-                flash(f"Not imported: {problem}", "error")
+            for problem in listed.problems[:MAX_PROBLEMS_SHOWN]:
+                flash(f"Not imported: {shorten(problem)}", "error")
             return redirect(url_for(".index"))
         observed_at = utcnow()
         result = follow_ledger.preview_follow_list(db.session, direction, listed.usernames, observed_at)
@@ -90,7 +92,7 @@ class FollowListsView(SecuredBaseView):
                 confirm_mass_removal=request.form.get("confirm_mass_removal") == "1",
             )
         except (ValueError, follow_ledger.FollowListError) as exc:
-            flash(f"Not imported: {exc}", "error")
+            flash(f"Not imported: {shorten(exc)}", "error")
             return redirect(url_for(".index"))
         if result.held:
             flash(f"Not applied: {result.reason}", "error")

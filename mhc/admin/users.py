@@ -695,12 +695,6 @@ class ProfileEditView(SecuredModelView):
     def is_visible(self) -> bool:
         return False
 
-    def get_one(self, id):
-        try:
-            return db.session.get(Profile, int(id))
-        except (TypeError, ValueError):
-            return None
-
 
 TABS = (
     ("users_directory", "Directory"),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, Select, String, and_, exists, func, literal, select, text, true, update
-from sqlalchemy.orm import Query, Session
+from sqlalchemy.orm import Query, Session, aliased
 
 from mhc.models import Person, PriorityLookup, Profile, Role, utcnow
 from mhc.services import audit, broadcasts
@@ -94,14 +94,18 @@ def age_range_condition(low: int | None, high: int | None):
 
 
 def tag_condition(dialect: str, tag: str):
-    """The person's profile carries this tag (lowercased); GIN-indexed `?` on PostgreSQL."""
+    """The person's profile carries this tag (lowercased); GIN-indexed `?` on PostgreSQL.
+
+    The EXISTS reads its own alias of profiles: the follow tabs join profiles already, and a subquery over
+    the same name would be correlated away to nothing."""
     tag = tag.strip().lstrip("#").lower()
+    profile = aliased(Profile)
     if dialect == "postgresql":
-        match = Profile.tags.op("?", return_type=Boolean)(literal(tag, String()))  # JSONB: array has this string
+        match = profile.tags.op("?", return_type=Boolean)(literal(tag, String()))  # JSONB: array has this string
     else:
-        each = func.json_each(Profile.tags).table_valued("value")
+        each = func.json_each(profile.tags).table_valued("value")
         match = exists(select(literal(1)).select_from(each).where(each.c.value == tag))
-    return exists(select(literal(1)).where(Profile.person_id == Person.id, match))
+    return exists(select(literal(1)).select_from(profile).where(profile.person_id == Person.id, match))
 
 
 def unfollowed_within_condition(days: int | None, as_of: datetime | None = None):
@@ -164,7 +168,9 @@ def count_exact(session: Session, query: Query) -> int:
 def _planner_rows(session: Session, stmt: Select) -> int:
     """PostgreSQL's row estimate for a statement (EXPLAIN, no execution)."""
     compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled).replace("%%", "%"))).scalar()
+    # text() would read a searched ":x" as a bind parameter: escape every colon (it unescapes them again).
+    sql = str(compiled).replace("%%", "%").replace(":", "\\:")
+    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])

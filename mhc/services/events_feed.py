@@ -61,9 +61,10 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     stamp, _, row_id = raw.rpartition("|")
     try:
         when = datetime.fromisoformat(stamp)
-        return (when, int(row_id)) if when.tzinfo else None
     except ValueError:
         return None
+    number = int(row_id) if row_id.isascii() and row_id.isdigit() and len(row_id) <= 18 else None  # fits a bigint
+    return (when, number) if when.tzinfo and number is not None else None
 
 
 def _conditions(session: Session, filters: EventFilters) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,26 @@ EVENTS_NEXT_URL = "events_api_next_url"
 
 
 class CookieFormatError(ValueError):
-    """Pasted cookies are in neither accepted form."""
+    """Pasted cookies are in neither accepted form, or break the cookie rules (see validate_cookies)."""
+
+
+# Cookie rules (RFC 6265): a name is a token (visible ASCII except separators); a value is visible ASCII
+# except space, '"', ',', ';' and '\', optionally wrapped in double quotes. Browsers keep at most about
+# 4 KB per cookie, so a larger paste is not a copy of real cookies.
+COOKIE_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+COOKIE_OCTETS = r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*"
+COOKIE_VALUE_RE = re.compile(rf'^(?:{COOKIE_OCTETS}|"{COOKIE_OCTETS}")$')
+MAX_COOKIE_BYTES = 4096  # name + value of one cookie
+MAX_COOKIES = 100
+MAX_COOKIE_INPUT = 256 * 1024  # the whole paste (a browser extension's JSON export carries extra fields)
+REQUIRED_COOKIES = ("sessionid",)  # the login itself; csrftoken is usually there but not needed to read pages
+SAME_SITE = {"lax": "Lax", "strict": "Strict", "none": "None", "no_restriction": "None", "unspecified": "Lax"}
 
 
 def parse_cookies(raw: str) -> list[dict]:
-    """Accept a JSON array of cookie objects or a `Cookie:` header (`a=1; b=2`); return cookie dicts."""
+    """Accept a JSON array of cookie objects or a `Cookie:` header (`a=1; b=2`); return valid cookie dicts."""
+    if len(raw or "") > MAX_COOKIE_INPUT:
+        raise CookieFormatError(f"the pasted text is {len(raw):,} characters; real cookies fit in {MAX_COOKIE_INPUT:,}")
     text = (raw or "").strip()
     if text.lower().startswith("cookie:"):
         text = text[len("cookie:") :].strip()
@@ -29,6 +45,10 @@ def parse_cookies(raw: str) -> list[dict]:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CookieFormatError(f"not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise CookieFormatError("not a list of cookie objects (nested too deeply)") from None
+        if not isinstance(items, list):
+            raise CookieFormatError("not a list of cookie objects")
         cookies = [
             {k: c[k] for k in ("name", "value", "domain", "path", "secure", "httpOnly", "sameSite") if k in c}
             for c in items
@@ -48,7 +68,42 @@ def parse_cookies(raw: str) -> list[dict]:
         c.setdefault("secure", True)
         c.setdefault("httpOnly", c["name"] == "sessionid")
         c.setdefault("sameSite", "Lax")
+    return validate_cookies(cookies)
+
+
+def validate_cookies(cookies: list[dict]) -> list[dict]:
+    """Check every cookie against the cookie rules and the panel's limits; raise CookieFormatError naming
+    the first problem (by position and name only: values are never repeated)."""
+    if len(cookies) > MAX_COOKIES:
+        raise CookieFormatError(f"{len(cookies)} cookies; at most {MAX_COOKIES} are accepted")
+    for number, c in enumerate(cookies, start=1):
+        _check_cookie(number, c)
+    names = {c["name"] for c in cookies}
+    missing = [name for name in REQUIRED_COOKIES if name not in names]
+    if missing:
+        raise CookieFormatError(f"the {', '.join(missing)} cookie is missing (it is the login itself)")
     return cookies
+
+
+def _check_cookie(number: int, c: dict) -> None:
+    name, value = c.get("name"), c.get("value")
+    if not isinstance(name, str) or len(name) > 256 or not COOKIE_NAME_RE.match(name):
+        raise CookieFormatError(f"cookie {number} has a name that is not a cookie name")
+    if not isinstance(value, str) or not COOKIE_VALUE_RE.match(value):
+        raise CookieFormatError(f"cookie {name!r} has a value with characters a cookie cannot hold")
+    if len(name) + len(value) > MAX_COOKIE_BYTES:
+        raise CookieFormatError(f"cookie {name!r} is longer than {MAX_COOKIE_BYTES} bytes")
+    domain, path = c.get("domain"), c.get("path")
+    if not isinstance(domain, str) or not re.fullmatch(r"\.?[a-z0-9.-]{1,253}", domain.lower()):
+        raise CookieFormatError(f"cookie {name!r} has a domain that is not a host name")
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 1024 or not COOKIE_VALUE_RE.match(path):
+        raise CookieFormatError(f"cookie {name!r} has a path that is not a URL path")
+    if not isinstance(c.get("secure"), bool) or not isinstance(c.get("httpOnly"), bool):
+        raise CookieFormatError(f"cookie {name!r}: secure and httpOnly must be true or false")
+    same_site = SAME_SITE.get(str(c.get("sameSite")).lower())
+    if same_site is None:
+        raise CookieFormatError(f"cookie {name!r} has a sameSite that is not Lax, Strict or None")
+    c["sameSite"] = same_site
 
 
 def put(session: Session, name: str, value: str) -> None:
