@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from pathlib import Path
@@ -33,6 +35,38 @@ def _dev_secret_key(instance_dir: Path) -> str:
     return key
 
 
+def _dev_secrets_key(instance_dir: Path) -> str:
+    """Create an encryption key for stored secrets once (mode 0600) and keep it, as for SECRET_KEY."""
+    path = instance_dir / "secrets_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+    except FileExistsError:  # another process created it meanwhile
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    path.chmod(0o600)
+    return key
+
+
+def _secrets_keys(raw: str) -> tuple[str, ...]:
+    """MHC_SECRETS_KEY: one Fernet key, or several comma-separated (the first encrypts, all decrypt)."""
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for number, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ConfigError(f"MHC_SECRETS_KEY key {number} is not a Fernet key (32 bytes, url-safe base64)")
+    if not keys:
+        raise ConfigError("MHC_SECRETS_KEY holds no key")
+    return keys
+
+
 def _range(env: dict, name: str, default: tuple[float, float]) -> tuple[float, float]:
     """A delay range written "3-5" (seconds)."""
     raw = env.get(name)
@@ -62,6 +96,36 @@ def _positive(env: dict, name: str, default: int) -> int:
     return value
 
 
+def _http(env: dict, cfg) -> None:
+    """HTTP_* settings of outbound requests (docs/production.md, "Outbound HTTP"): numbers, never negative."""
+    for key in ("HTTP_BACKOFF", "HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_RETRY_AFTER_MAX"):
+        raw = env.get(key)
+        if raw in (None, ""):
+            continue
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{key} must be a number of seconds, got {raw!r}") from exc
+        if value < 0 or (value == 0 and key.endswith("TIMEOUT")):
+            raise ConfigError(f"{key} must be {'positive' if key.endswith('TIMEOUT') else 'at least 0'}, got {raw}")
+        setattr(cfg, key, value)
+    cfg.HTTP_RETRIES = _int(env, "HTTP_RETRIES", cfg.HTTP_RETRIES)
+    if cfg.HTTP_RETRIES < 0:
+        raise ConfigError(f"HTTP_RETRIES must be at least 0, got {cfg.HTTP_RETRIES}")
+    cfg.HTTP_USER_AGENT = env.get("HTTP_USER_AGENT") or cfg.HTTP_USER_AGENT
+
+
+def _logging(env: dict) -> tuple[str | None, str]:
+    """MHC_LOG_LEVEL (None when unset) and MHC_LOG_FORMAT, checked."""
+    level = (env.get("MHC_LOG_LEVEL") or "").strip().upper() or None
+    if level not in (None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"MHC_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    fmt = (env.get("MHC_LOG_FORMAT") or "text").strip().lower()
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"MHC_LOG_FORMAT must be text or json, got {env['MHC_LOG_FORMAT']!r}")
+    return level, fmt
+
+
 def _check_heartbeat(cfg) -> None:
     """A bound of a few missed beats, so one slow database write never makes a live worker look dead."""
     beat, dead = cfg.WORKER_HEARTBEAT_SECONDS, cfg.WORKER_DEAD_AFTER_SECONDS
@@ -81,6 +145,11 @@ class Config:
     SQLITE_BUSY_TIMEOUT = 15.0  # seconds a SQLite writer waits for the write lock (docs/reliability.md)
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
+    # Logging (docs/production.md, "Logging"): MHC_LOG_LEVEL (unset = INFO, and ERROR for CLI commands) and
+    # MHC_LOG_FORMAT, "text" or "json" (one JSON object per line).
+    LOG_LEVEL: str | None = None
+    LOG_FORMAT = "text"
+    SECRETS_KEYS: tuple[str, ...] = ()  # MHC_SECRETS_KEY: encrypt stored cookies and tokens (first key encrypts)
     OWNER_USERNAME = "hudson"
     OWNER_DISPLAY_NAME = "Hudson"
     CHATURBATE_BASE_URL = "https://chaturbate.com"
@@ -119,6 +188,14 @@ class Config:
     THUMBNAIL_BUDGET_SECONDS = 60.0  # stop starting downloads after this long in one cycle
     THUMBNAIL_TIMEOUT = 10.0  # seconds per image
     THUMBNAIL_HOSTS = (".mmcdn.com", ".highwebmedia.com")  # only these hosts (suffixes) are fetched
+    # Outbound HTTP (Affiliate, Stats, images; docs/production.md "Outbound HTTP"): GET retries on connection
+    # errors, timeouts, 429 and 5xx with exponential backoff; Retry-After honoured up to HTTP_RETRY_AFTER_MAX.
+    HTTP_RETRIES = 3
+    HTTP_BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
+    HTTP_CONNECT_TIMEOUT = 5.0  # seconds; every request has a (connect, read) timeout
+    HTTP_READ_TIMEOUT = 30.0
+    HTTP_RETRY_AFTER_MAX = 30.0  # never wait longer than this on a Retry-After, nor past a cycle's budget
+    HTTP_USER_AGENT: str | None = None  # None: "mhc-control-panel/1.0 python-requests/<version>"
     BROWSER_PAGE_DELAY = (3.0, 5.0)
     BROWSER_PROFILE_DELAY = (2.0, 3.0)
     BROWSER_NAV_TIMEOUT_MS = 30000
@@ -134,19 +211,37 @@ class Config:
     MAX_UPLOAD_MB = 16
     MAX_CONTENT_LENGTH = MAX_UPLOAD_MB * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH  # a pasted list is one form field: it may be as large as an upload
-    ARTIFACTS_DIR = str(INSTANCE_DIR / "artifacts")
+    # Screenshots and saved HTML of failed browser runs are database rows (docs/production.md, "Nothing on local
+    # disk"): each capped at ARTIFACT_MAX_BYTES, deleted after ARTIFACT_RETENTION_DAYS by the artifact_cleanup job
+    # the scheduler starts every ARTIFACT_CLEANUP_SECONDS (0 = never).
+    ARTIFACT_MAX_BYTES = 5 * 1024 * 1024
+    ARTIFACT_RETENTION_DAYS = 30
+    ARTIFACT_CLEANUP_SECONDS = 86400
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    # Login throttling (docs/production.md, "Login throttling"): a client with LOGIN_MAX_FAILURES failed logins in
+    # LOGIN_WINDOW_SECONDS waits; an account with more than LOGIN_ACCOUNT_FREE_FAILURES failures in a row (since its
+    # last login, over at most LOGIN_ACCOUNT_MEMORY_SECONDS) makes each next attempt wait 2, 4, 8 ... seconds, capped.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_FREE_FAILURES = 10
+    LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_MEMORY_SECONDS = 24 * 3600
+    # Reverse proxies in front of the panel whose X-Forwarded-For/-Proto/-Host are trusted (0 = none).
+    PROXY_HOPS = 0
+    HSTS_MAX_AGE = 365 * 24 * 3600  # Strict-Transport-Security, sent only when MHC_ENV=production
     # A login session ends after this long without a request, and this long after login whatever happens.
     SESSION_IDLE_MINUTES = 120
     SESSION_MAX_HOURS = 168
     PASSWORD_HASH_TIME_COST = 3  # argon2id cost (argon2-cffi's defaults)
     PASSWORD_HASH_MEMORY_KIB = 65536
+    # Two-factor login: the step between a correct password and the code is valid this long; the issuer names
+    # the panel in authenticator apps (docs/production.md, "Two-factor login").
+    TWO_FACTOR_PENDING_SECONDS = 300
+    TWO_FACTOR_ISSUER = "MHC Control Panel"
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> Config:
@@ -191,11 +286,18 @@ class Config:
         cfg.THUMBNAILS_PER_CYCLE = _int(env, "THUMBNAILS_PER_CYCLE", cls.THUMBNAILS_PER_CYCLE)
         if env.get("THUMBNAIL_HOSTS"):
             cfg.THUMBNAIL_HOSTS = tuple(h.strip().lower() for h in env["THUMBNAIL_HOSTS"].split(",") if h.strip())
+        _http(env, cfg)
         cfg.BROWSER_PAGE_DELAY = _range(env, "BROWSER_PAGE_DELAY", cls.BROWSER_PAGE_DELAY)
         cfg.BROWSER_PROFILE_DELAY = _range(env, "BROWSER_PROFILE_DELAY", cls.BROWSER_PROFILE_DELAY)
-        cfg.ARTIFACTS_DIR = str(instance_dir / "artifacts")
+        for key in ("ARTIFACT_MAX_BYTES", "ARTIFACT_RETENTION_DAYS"):
+            setattr(cfg, key, _positive(env, key, getattr(cls, key)))
+        cfg.ARTIFACT_CLEANUP_SECONDS = _int(env, "ARTIFACT_CLEANUP_SECONDS", cls.ARTIFACT_CLEANUP_SECONDS)
         cfg.SESSION_IDLE_MINUTES = _positive(env, "MHC_SESSION_IDLE_MINUTES", cls.SESSION_IDLE_MINUTES)
         cfg.SESSION_MAX_HOURS = _positive(env, "MHC_SESSION_MAX_HOURS", cls.SESSION_MAX_HOURS)
+        cfg.LOG_LEVEL, cfg.LOG_FORMAT = _logging(env)
+        cfg.PROXY_HOPS = _int(env, "MHC_PROXY_HOPS", cls.PROXY_HOPS)
+        if not 0 <= cfg.PROXY_HOPS <= 5:
+            raise ConfigError(f"MHC_PROXY_HOPS must be between 0 and 5 (trusted proxies), got {cfg.PROXY_HOPS}")
         if cfg.MHC_ENV == "production":
             cfg.SECRET_KEY = env.get("SECRET_KEY")
             if not cfg.SECRET_KEY:
@@ -204,6 +306,9 @@ class Config:
             cfg.REMEMBER_COOKIE_SECURE = True
         else:
             cfg.SECRET_KEY = env.get("SECRET_KEY") or _dev_secret_key(instance_dir)
+        if cfg.MHC_ENV == "production" and not env.get("MHC_SECRETS_KEY"):
+            raise ConfigError("MHC_SECRETS_KEY must be set when MHC_ENV=production")
+        cfg.SECRETS_KEYS = _secrets_keys(env.get("MHC_SECRETS_KEY") or _dev_secrets_key(instance_dir))
         return cfg
 
 
@@ -215,6 +320,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
+    SECRETS_KEYS = ("dGVzdC1zZWNyZXRzLWtleS0wMDAwMDAwMDAwMDAwMDA=",)  # fixed Fernet key (tests only)
     BROWSER_PAGE_DELAY = (0.0, 0.0)
     BROWSER_PROFILE_DELAY = (0.0, 0.0)
     BROWSER_NAV_TIMEOUT_MS = 10000
@@ -230,10 +336,10 @@ class TestConfig(Config):
     EVENTS_RETRY_BACKOFF = (0.0, 0.0)
     THUMBNAIL_HOSTS = ("127.0.0.1",)  # the fake Chaturbate's image route
     THUMBNAIL_TIMEOUT = 5.0
+    HTTP_BACKOFF = 0.0  # retries still happen, without the waits between them
 
     def __init__(self, database_url: str, instance_dir: Path, **overrides):
         self.SQLALCHEMY_DATABASE_URI = database_url
-        self.ARTIFACTS_DIR = str(instance_dir / "artifacts")
         # Queue names unique to this test session, so parallel runs on one Redis never steal jobs.
         self.QUEUE_PREFIX = f"test-{TEST_RUN_ID}-"
         for key, value in overrides.items():

@@ -10,7 +10,9 @@ from mhc.models.types import UTCDateTime, utcnow
 
 
 class StoredSecret(db.Model):
-    """A secret kept in the database; never rendered back, logged or put into job arguments."""
+    """A secret kept in the database; never rendered back, logged or put into job arguments.
+
+    `value` holds Fernet ciphertext (prefixed `fernet:`), written and read only through mhc.services.secrets."""
 
     __tablename__ = "stored_secrets"
 

@@ -1,13 +1,24 @@
-"""Server-side secrets: Chaturbate session cookies, Events API token and cursor."""
+"""Server-side secrets: Chaturbate session cookies, Events API token and cursor, encrypted at rest.
+
+Every value goes through `put` (encrypted under the first key of MHC_SECRETS_KEY) and `get` (decrypted);
+no other code reads or writes the `stored_secrets` value column. A value no configured key opens raises
+crypto.SecretsUndecryptable with one line for the operator."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mhc.logs import remember_secret
 from mhc.models import StoredSecret, utcnow
+from mhc.services import crypto
+from mhc.services.crypto import SecretsUndecryptable
+
+__all__ = ["SecretsUndecryptable"]  # re-exported: callers catch it from here
 
 COOKIES = "chaturbate_cookies"
 EVENTS_TOKEN = "events_api_token"  # noqa: S105 (a key name, not a secret)
@@ -107,18 +118,20 @@ def _check_cookie(number: int, c: dict) -> None:
 
 
 def put(session: Session, name: str, value: str) -> None:
-    """Store or replace a secret (the caller commits)."""
+    """Encrypt and store or replace a secret (the caller commits)."""
     row = session.get(StoredSecret, name)
     if row is None:
-        session.add(StoredSecret(name=name, value=value, updated_at=utcnow()))
+        session.add(StoredSecret(name=name, value=crypto.encrypt(value), updated_at=utcnow()))
     else:
-        row.value, row.updated_at = value, utcnow()
+        row.value, row.updated_at = crypto.encrypt(value), utcnow()
 
 
 def get(session: Session, name: str) -> str | None:
-    """The stored value, or None."""
+    """The stored value decrypted, or None; SecretsUndecryptable when no configured key opens it."""
     row = session.get(StoredSecret, name)
-    return row.value if row else None
+    value = crypto.reveal(row.value) if row else None
+    remember_secret(value)  # from now on this process masks it in every log line
+    return value
 
 
 def delete(session: Session, name: str) -> None:
@@ -139,10 +152,49 @@ def store_cookies(session: Session, raw: str) -> int:
 def load_cookies(session: Session) -> list[dict]:
     """The stored cookies (empty when none were imported)."""
     raw = get(session, COOKIES)
-    return json.loads(raw) if raw else []
+    cookies = json.loads(raw) if raw else []
+    for cookie in cookies:
+        remember_secret(cookie.get("value"))
+    return cookies
 
 
 def describe(session: Session, name: str) -> str:
-    """A safe description of a secret for the panel: never its value."""
+    """A safe description of a secret for the panel: never its value; says so when it cannot be decrypted."""
     row = session.get(StoredSecret, name)
-    return f"set {row.updated_at:%Y-%m-%d %H:%M} UTC" if row else "not set"
+    if row is None:
+        return "not set"
+    when = f"set {row.updated_at:%Y-%m-%d %H:%M} UTC"
+    try:
+        crypto.reveal(row.value)
+    except SecretsUndecryptable as exc:
+        return f"{when}, but {exc}"
+    return when
+
+
+def rotate(session: Session) -> int:
+    """Re-encrypt every stored secret (legacy plain rows too) under the first key; commit; return the count.
+
+    updated_at is kept: it tells when the owner pasted the value, not when it was re-encrypted."""
+    rows = session.execute(select(StoredSecret.name, StoredSecret.value).order_by(StoredSecret.name)).all()
+    rotated = {name: crypto.rotate(value) for name, value in rows}  # all or nothing: one bad row stops the rest
+    for name, value in rotated.items():
+        session.execute(
+            update(StoredSecret)
+            .where(StoredSecret.name == name)
+            .values(value=value, updated_at=StoredSecret.updated_at)  # named, so onupdate does not bump it
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return len(rotated)
+
+
+def key_status(session: Session) -> dict[str, int]:
+    """How many stored secrets each key opens ("key 1" = first), "plain" and "undecryptable"; no values."""
+    counts: Counter = Counter()
+    for value in session.scalars(select(StoredSecret.value)):
+        if not crypto.is_encrypted(value):
+            counts["plain"] += 1
+            continue
+        index = crypto.key_index(value)
+        counts["undecryptable" if index is None else f"key {index + 1}"] += 1
+    return dict(counts)

@@ -47,6 +47,7 @@ def worker(app, tmp_path):
         "BROWSER_PAGE_DELAY": "0-0",
         "MHC_SCHEDULER": "0",
         "MHC_INSTANCE_DIR": str(tmp_path),
+        "MHC_SECRETS_KEY": ",".join(cfg["SECRETS_KEYS"]),  # the cookies were stored under the test key
     }
     log_path = tmp_path / "worker.log"
     with open(log_path, "w") as log:

@@ -45,6 +45,7 @@ def listener(app, fake_cb, tmp_path):
             "EVENTS_LONGPOLL_TIMEOUT": "1",
             "MHC_SCHEDULER": "0",
             "MHC_INSTANCE_DIR": str(tmp_path),
+            "MHC_SECRETS_KEY": ",".join(cfg["SECRETS_KEYS"]),  # the token was stored under the test key
         }
         log = open(tmp_path / f"listener{len(procs)}.log", "w")  # noqa: SIM115 (closed at teardown)
         logs.append(log)

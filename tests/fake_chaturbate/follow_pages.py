@@ -17,6 +17,7 @@ page is kept as a trap. Requests carrying a `sessionid` cookie are logged in. Sc
   Applied once; "followers:3#2" applies when page 3 is served the second time (a second read)
 - `follow_faults`: {"online:2": fault} with fault one of "login" (redirect to /auth/login/), "home" (redirect
   to the home page), "cloudflare" (Just a moment page), "error" (HTTP 500), "empty" (no cards)
+- `follow_sessionids`: recorded, not set: the `sessionid` cookie value of every list request, in order
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def register(fake) -> None:
     def serve(kind: str):
         page = max(1, int(request.args.get("page", 1) or 1))
         fault = state["follow_faults"].get(f"{kind}:{page}")
+        state.setdefault("follow_sessionids", []).append(request.cookies.get("sessionid"))  # what the browser sent
         if not request.cookies.get("sessionid") or fault == "login":
             return redirect(f"/auth/login/?next={request.path}")
         if fault == "home":

@@ -14,6 +14,8 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from config import TestConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 # Settings a developer's shell may carry that would point the child somewhere else.
 _INHERITED_PREFIXES = ("MHC_", "FLASK_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SQLITE_")
@@ -26,6 +28,7 @@ def child_env(database_url: str, instance_dir: Path, **extra: str) -> dict:
         DATABASE_URL=database_url,
         MHC_INSTANCE_DIR=str(instance_dir),
         SECRET_KEY="process-test-key",
+        MHC_SECRETS_KEY=",".join(TestConfig.SECRETS_KEYS),  # reads what the test process stored
         MHC_OWNER_USERNAME="hudson",
         PYTHONUNBUFFERED="1",
     )

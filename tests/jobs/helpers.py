@@ -66,6 +66,7 @@ class WorkerProcesses:
             "MHC_QUEUE_PREFIX": cfg["QUEUE_PREFIX"],
             "MHC_SCHEDULER": "0",
             "MHC_INSTANCE_DIR": str(self.log_dir),
+            "MHC_SECRETS_KEY": ",".join(cfg["SECRETS_KEYS"]),
             "WORKER_HEARTBEAT_SECONDS": str(cfg["WORKER_HEARTBEAT_SECONDS"]),
             "WORKER_DEAD_AFTER_SECONDS": str(cfg["WORKER_DEAD_AFTER_SECONDS"]),
             **{k: str(v) for k, v in env.items()},

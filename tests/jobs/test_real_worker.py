@@ -46,6 +46,7 @@ def start_worker(app, tmp_path):
             "AFFILIATE_WM": "wm1",
             "MHC_SCHEDULER": "0",
             "MHC_INSTANCE_DIR": str(tmp_path),
+            "MHC_SECRETS_KEY": ",".join(cfg["SECRETS_KEYS"]),
         }
         log = open(tmp_path / f"worker{len(procs)}.log", "w")  # noqa: SIM115 (closed at teardown)
         logs.append(log)
