@@ -18,7 +18,7 @@ from mhc.input_guard import shorten
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
 from mhc.models import JobRun, utcnow
-from mhc.services import follow_ledger, secrets
+from mhc.services import follow_ledger, held_lists, secrets
 from mhc.services.follow_import import follower_yardstick, read_import_files
 
 CATEGORY = "Admin"
@@ -39,10 +39,12 @@ class FollowListsView(SecuredBaseView):
     @expose("/")
     def index(self):
         stmt = select(JobRun).where(JobRun.kind == FOLLOW_SYNC).order_by(JobRun.created_at.desc()).limit(20)
+        runs = list(db.session.scalars(stmt))
         return self.render(
             "admin/follows/index.html",
             cookies=secrets.describe(db.session, secrets.COOKIES),
-            runs=list(db.session.scalars(stmt)),
+            runs=runs,
+            confirmed=held_lists.confirmations(db.session, [r.id for r in runs]),
             pending=follow_ledger.pending_persons(db.session),
         )
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import uuid
-from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -15,13 +15,19 @@ from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, recovery, scheduler
 from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+from mhc.jobs.artifacts import enqueue_artifact_cleanup
 from mhc.models import JobRun
 from mhc.models.jobs import STATUSES
+from mhc.services import job_artifacts
 
 CATEGORY = "Admin"
 PAGE_SIZE = 50
 ARTIFACT_TYPES = {"screenshot": "image/png", "html": "text/plain"}
-STARTERS = {"affiliate_poll": enqueue_poll, "p2_scrape": enqueue_p2_scrape}
+STARTERS = {
+    "affiliate_poll": enqueue_poll,
+    "p2_scrape": enqueue_p2_scrape,
+    "artifact_cleanup": enqueue_artifact_cleanup,
+}
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
@@ -63,7 +69,7 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/")
     def detail(self, run_id):
         run = db.session.get(JobRun, _uuid_or_404(run_id)) or abort(404)
-        return self.render("admin/jobs/detail.html", run=run, artifact_types=ARTIFACT_TYPES)
+        return self.render("admin/jobs/detail.html", run=run, stored=job_artifacts.listed(db.session, run.id))
 
     @expose("/progress.json")
     def progress(self):
@@ -76,14 +82,16 @@ class JobsView(SecuredBaseView):
 
     @expose("/<run_id>/artifact/<artifact>")
     def artifact(self, run_id, artifact):
-        run = db.session.get(JobRun, _uuid_or_404(run_id)) or abort(404)
-        name = artifact if artifact in ARTIFACT_TYPES else None
-        path = (run.artifacts or {}).get(name) if name else None
-        root = Path(current_app.config["ARTIFACTS_DIR"]).resolve()
-        if not path or not Path(path).resolve().is_relative_to(root) or not Path(path).is_file():
+        if artifact not in ARTIFACT_TYPES:
             abort(404)
+        stored = job_artifacts.fetch(db.session, _uuid_or_404(run_id), artifact) or abort(404)
         # Captured HTML is untrusted: served as a plain-text download, never rendered in our origin.
-        return send_file(Path(path).resolve(), mimetype=ARTIFACT_TYPES[name], as_attachment=name == "html")
+        return send_file(
+            io.BytesIO(stored.content),
+            mimetype=ARTIFACT_TYPES[artifact],
+            as_attachment=artifact == "html",
+            download_name="page.html" if artifact == "html" else "screenshot.png",
+        )
 
     @expose("/<run_id>/retry", methods=["POST"])
     def retry(self, run_id):

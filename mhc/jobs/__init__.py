@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import redis
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mhc.extensions import db
 from mhc.jobs.queue import JobQueues, JobsUnavailable
 from mhc.models import JobRun, utcnow
 from mhc.models.jobs import ACTIVE_STATUSES
 
-__all__ = ["JobAlreadyRunning", "JobsUnavailable", "enqueue", "init_jobs", "queues"]
+__all__ = ["JobAlreadyRunning", "JobsUnavailable", "enqueue", "init_jobs", "insert_run", "queues"]
 
 JOB_TIMEOUT_SECONDS = 3600
 
@@ -53,6 +54,29 @@ def active_run(lock_key: str) -> JobRun | None:
     return run
 
 
+def insert_run(run: JobRun) -> JobRun:
+    """Insert and commit a new run; JobAlreadyRunning (naming the holder) when its lock key is taken.
+
+    The unique index on active lock keys decides (docs/production.md, "One run per lock"): the check first
+    only gives the usual answer without a failed insert and frees a key whose holder's worker died.
+    """
+    if run.lock_key and (holder := active_run(run.lock_key)):
+        raise JobAlreadyRunning(holder)
+    for attempt in range(2):
+        db.session.add(run)
+        try:
+            db.session.commit()
+            return run
+        except IntegrityError:
+            db.session.rollback()
+            holder = active_run(run.lock_key) if run.lock_key else None
+            if holder is not None:
+                raise JobAlreadyRunning(holder) from None
+            if attempt:  # not the lock (or its holder ended twice in a row): a real error
+                raise
+    raise AssertionError("unreachable")
+
+
 def enqueue(
     kind: str,
     args: dict | None = None,
@@ -67,8 +91,6 @@ def enqueue(
 
     if kind not in kinds():
         raise ValueError(f"unknown job kind {kind!r}")
-    if lock_key and (running := active_run(lock_key)):
-        raise JobAlreadyRunning(running)
     qs = queues()
     run = JobRun(
         id=uuid.uuid4(),
@@ -80,8 +102,7 @@ def enqueue(
         retry_of_id=retry_of,
         created_at=utcnow(),
     )
-    db.session.add(run)
-    db.session.commit()
+    insert_run(run)
     try:
         qs.queue(queue).enqueue(
             "mhc.jobs.runner.execute",

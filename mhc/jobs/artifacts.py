@@ -1,44 +1,67 @@
-"""Files kept with a job run for diagnosis (ARTIFACTS_DIR/<run id>/), and their paths on `job_runs.artifacts`."""
+"""What a failed browser run keeps for diagnosis (stored in the database), and the job that expires it."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from mhc.extensions import db
-from mhc.models import JobRun
+from mhc.jobs import enqueue
+from mhc.jobs.runner import job_kind
+from mhc.models import JobRun, utcnow
+from mhc.services import job_artifacts
 
-
-def folder(run_id) -> Path:
-    """The run's artifacts folder, created if needed."""
-    path = Path(current_app.config["ARTIFACTS_DIR"]) / str(run_id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+ARTIFACT_CLEANUP = "artifact_cleanup"
+CONTENT_TYPES = {"screenshot": "image/png", "html": "text/html; charset=utf-8"}
 
 
 def record(run_id, artifacts: dict) -> None:
     """Store the run's artifacts map, in its own transaction (the run's may be rolling back)."""
     with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == uuid.UUID(str(run_id))).values(artifacts=artifacts))
+        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(artifacts=artifacts))
+
+
+def keep(run_id, kind: str, content: bytes) -> int:
+    """Store one artifact of a run in its own session (the run's may be rolling back); return the bytes kept."""
+    with Session(db.engine) as session:
+        row = job_artifacts.store(
+            session, _uuid(run_id), kind, content, CONTENT_TYPES[kind], current_app.config["ARTIFACT_MAX_BYTES"]
+        )
+        return row.size
 
 
 def keep_page(run_id, page, **extra) -> None:
-    """Save a screenshot and the HTML of the page a run stopped on, and record their paths with its URL."""
+    """Save a screenshot and the HTML of the page a run stopped on; the run's map records their sizes and URL."""
     from playwright.sync_api import Error as PlaywrightError
 
-    where = folder(run_id)
     artifacts = {**extra, "url": page.url}
     try:  # best effort: the browser itself may be what failed; the run's own error is re-raised
-        page.screenshot(path=str(where / "screenshot.png"))
-        artifacts["screenshot"] = str(where / "screenshot.png")
+        artifacts["screenshot"] = keep(run_id, "screenshot", page.screenshot())
     except PlaywrightError:
         pass
     try:
-        (where / "page.html").write_text(page.content(), encoding="utf-8")
-        artifacts["html"] = str(where / "page.html")
+        artifacts["html"] = keep(run_id, "html", page.content().encode("utf-8"))
     except PlaywrightError:
         pass
     record(run_id, artifacts)
+
+
+@job_kind(ARTIFACT_CLEANUP)
+def artifact_cleanup(run_id) -> dict:
+    """Delete artifacts older than ARTIFACT_RETENTION_DAYS."""
+    days = int(current_app.config["ARTIFACT_RETENTION_DAYS"])
+    deleted = job_artifacts.delete_older_than(db.session, utcnow() - timedelta(days=days))
+    return {"deleted": deleted, "retention_days": days}
+
+
+def enqueue_artifact_cleanup(started_by=None) -> JobRun:
+    """Enqueue the artifact cleanup unless one is queued or running."""
+    return enqueue(ARTIFACT_CLEANUP, {}, started_by=started_by, lock_key=ARTIFACT_CLEANUP)
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -17,17 +17,15 @@ an admin confirms it (confirm_held_run).
 from __future__ import annotations
 
 import contextvars
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from mhc.extensions import db
-from mhc.jobs import active_run, artifacts, enqueue
+from mhc.jobs import artifacts, enqueue, insert_run
 from mhc.jobs.runner import execute, job_kind, set_progress
 from mhc.models import JobRun, Profile, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page
@@ -40,7 +38,7 @@ from mhc.scraping.follow_completeness import (
     second_read_reason,
 )
 from mhc.scraping.pages.follow_lists import FollowListPages, FollowScrapeError
-from mhc.services import follow_ledger, secrets
+from mhc.services import follow_ledger, held_lists, secrets
 from mhc.services.follow_import import follower_yardstick
 
 FOLLOW_SYNC = "follow_sync"
@@ -78,16 +76,10 @@ def enqueue_follow_sync(direction: str, started_by=None) -> JobRun:
 
 def run_follow_sync_here(direction: str, echo=None, started_by=None) -> JobRun:
     """Run a sync in this process (CLI), recorded as a JobRun exactly like a worker run."""
-    from mhc.jobs import JobAlreadyRunning
-
     d = normalise_direction(direction)
-    if running := active_run(lock_key(d)):
-        raise JobAlreadyRunning(running)
     run = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, args={"direction": d}, lock_key=lock_key(d), status="queued")
     run.started_by_id, run.created_at = started_by, utcnow()
-    db.session.add(run)
-    db.session.commit()
-    run_id = run.id
+    run_id = insert_run(run).id  # JobAlreadyRunning when a run holds the key, as from the panel
     token = progress_echo.set(echo)
     try:
         execute(str(run_id))
@@ -246,35 +238,26 @@ def _progress(run_id, direction: str, round_no: int, pages: int, found: int, tex
 
 
 def _keep_held_list(run_id, direction: str, names: list[str], observed_at, pending_after) -> None:
-    path = artifacts.folder(run_id) / "held_list.json"
-    data = {"direction": direction, "observed_at": observed_at.isoformat(), "usernames": names}
-    if pending_after is not None:
-        data["pending_minutes"] = pending_after.total_seconds() / 60
-    path.write_text(json.dumps(data), encoding="utf-8")
-    artifacts.record(run_id, {"held_list": str(path)})
+    held_lists.keep(db.session, _uuid(run_id), direction, names, observed_at, pending_after)
 
 
 def confirm_held_run(run_id, confirmed_by=None) -> follow_ledger.ApplyResult:
     """Apply a list the mass-removal guard held, unless a newer complete list was applied since."""
-    from datetime import datetime
-
     run = db.session.get(JobRun, _uuid(run_id))
     if run is None or run.kind != FOLLOW_SYNC or run.status != "held":
         raise HeldRunError("only a held follow_sync run can be confirmed")
-    path = (run.artifacts or {}).get("held_list")
-    if not path or not Path(path).is_file():
+    held = held_lists.load(db.session, run.id)
+    if held is None:
         raise HeldRunError("the held list is no longer available; run the sync again")
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    direction, observed_at = data["direction"], datetime.fromisoformat(data["observed_at"])
+    direction, observed_at, minutes = held.direction, _aware(held.observed_at), held.pending_minutes
     checked = getattr(Profile, follow_ledger.COLUMNS[direction].checked)
     newest = db.session.scalar(select(func.max(checked)))
     if newest is not None and _aware(newest) > observed_at:
         raise HeldRunError(f"a newer {direction} list was applied at {newest:%Y-%m-%d %H:%M} UTC; not applied")
-    minutes = data.get("pending_minutes")
     result = follow_ledger.apply_follow_list(
         db.session,
         direction,
-        data["usernames"],
+        list(held.usernames),
         observed_at,
         "list_scrape",
         run_id=run.id,
@@ -285,6 +268,7 @@ def confirm_held_run(run_id, confirmed_by=None) -> follow_ledger.ApplyResult:
     counts = {**(run.counts or {}), **_summary(result), "held": False, "reason": None}
     counts["confirmed_by"] = str(confirmed_by) if confirmed_by else None
     run.status, run.counts, run.finished_at = "finished", counts, utcnow()
+    held_lists.mark_confirmed(db.session, run.id, confirmed_by, _summary(result))
     db.session.commit()
     return result
 

@@ -1,4 +1,4 @@
-"""Interval schedules: enqueue the affiliate poll and the P2 profile-scrape round when they are due.
+"""Interval schedules: enqueue the affiliate poll, the P2 profile-scrape round and the artifact cleanup when due.
 
 Why not `rq cron`: its state lives only in Redis; ours is read from `job_runs` (last run = the newest
 run of that kind), so the Jobs page can show last and next run even with Redis down, and a schedule
@@ -45,6 +45,7 @@ class Schedule:
 SCHEDULES = (
     Schedule("affiliate_poll", "Affiliate API poll", "AFFILIATE_POLL_SECONDS", requires="AFFILIATE_WM"),
     Schedule("p2_scrape", "P2 profile scrapes", "P2_SCRAPE_SECONDS"),
+    Schedule("artifact_cleanup", "Artifact cleanup", "ARTIFACT_CLEANUP_SECONDS"),
 )
 
 
@@ -100,13 +101,18 @@ def tick(app: Flask, now: datetime | None = None) -> list[str]:
     """Notice dead runs, then enqueue every due schedule once; return the kinds enqueued (none when Redis is down)."""
     from mhc.jobs import JobAlreadyRunning, JobsUnavailable, queues
     from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+    from mhc.jobs.artifacts import enqueue_artifact_cleanup
     from mhc.jobs.recovery import mark_stale_runs
 
     mark_stale_runs()  # the database alone can tell, so this runs with Redis down too
     qs = queues()
     if not qs.ping() or not _claim_tick(qs):
         return []
-    starters = {"affiliate_poll": enqueue_poll, "p2_scrape": enqueue_p2_scrape}
+    starters = {
+        "affiliate_poll": enqueue_poll,
+        "p2_scrape": enqueue_p2_scrape,
+        "artifact_cleanup": enqueue_artifact_cleanup,
+    }
     started = []
     for kind in due(app.config, now or utcnow()):
         try:

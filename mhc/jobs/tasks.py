@@ -6,6 +6,7 @@ import time
 
 from mhc.jobs import (
     affiliate_jobs,  # noqa: F401  (registers affiliate_poll, refresh_person, p2_scrape)
+    artifacts,  # noqa: F401  (registers artifact_cleanup)
     batch_jobs,  # noqa: F401  (registers batch_action)
     events_jobs,  # noqa: F401  (registers events_listen, stats_poll)
     follow_jobs,  # noqa: F401  (registers follow_sync)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
-from mhc.models.types import BigId, UTCDateTime, utcnow
+from mhc.models.types import BigId, JSONType, UTCDateTime, utcnow
 
 DIRECTIONS = ("following", "follower")
 ACTIONS = ("follow", "unfollow")
@@ -93,3 +93,19 @@ class FollowPending(db.Model):
     job_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
 
     __table_args__ = (CheckConstraint("direction IN ('following', 'follower')", name="direction"),)
+
+
+class HeldFollowList(db.Model):
+    """A complete list a sync read but the mass-removal guard held, kept until an admin confirms it."""
+
+    __tablename__ = "held_follow_lists"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="CASCADE"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), nullable=False)
+    observed_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    usernames: Mapped[list] = mapped_column(JSONType, nullable=False)
+    pending_minutes: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    applied: Mapped[dict | None] = mapped_column(JSONType)  # the counts the confirmed list applied

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
-from mhc.models.types import JSONType, UTCDateTime, utcnow
+from mhc.models.types import BigId, JSONType, UTCDateTime, utcnow
 
 ACTIVE_STATUSES = ("queued", "running")
 STATUSES = ("queued", "running", "finished", "failed", "cancelled", "held")
+# One queued or running run per lock key, as a database guarantee (docs/production.md, "One run per lock").
+ACTIVE_LOCK_WHERE = "status IN ('queued', 'running') AND lock_key IS NOT NULL"
+ARTIFACT_KINDS = ("screenshot", "html")
 
 
 class JobRun(db.Model):
@@ -43,6 +46,13 @@ class JobRun(db.Model):
         Index("ix_job_runs_lock_key", "lock_key", "status"),
         # Finding runs whose heartbeat went silent reads only the few running rows.
         Index("ix_job_runs_status_heartbeat", "status", "heartbeat_at"),
+        Index(
+            "ux_job_runs_active_lock",
+            "lock_key",
+            unique=True,
+            postgresql_where=text(ACTIVE_LOCK_WHERE),
+            sqlite_where=text(ACTIVE_LOCK_WHERE),
+        ),
     )
 
     def progress_payload(self) -> dict:
@@ -76,3 +86,24 @@ class WorkerHeartbeat(db.Model):
     started_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
     beat_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
     run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="SET NULL"))
+
+
+class JobArtifact(db.Model):
+    """A file kept with a failed run for diagnosis (screenshot, saved HTML), stored in the database."""
+
+    __tablename__ = "job_artifacts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Set when the content was larger than ARTIFACT_MAX_BYTES and only its start was kept.
+    original_size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "kind", name="uq_job_artifacts_run_kind"),
+        Index("ix_job_artifacts_created", "created_at"),
+    )

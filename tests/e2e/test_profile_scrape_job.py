@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from mhc.extensions import db
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
 from mhc.models import FollowEvent, JobRun, Person, PriorityLookup, Profile, Snapshot, utcnow
-from mhc.services import secrets
+from mhc.services import job_artifacts, secrets
 
 pytestmark = pytest.mark.e2e
 
@@ -113,9 +112,14 @@ def test_browser_failure_keeps_artifacts_and_fails_the_run(app, fake_cb):
 
     assert set(run.artifacts) == {"username", "url", "screenshot", "html"}
     assert (run.artifacts["username"], run.artifacts["url"]) == ("erin", url)
-    assert Path(run.artifacts["screenshot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Just a moment" in Path(run.artifacts["html"]).read_text()
-    assert Path(run.artifacts["html"]).parent == Path(app.config["ARTIFACTS_DIR"]) / str(run.id)
+    screenshot = job_artifacts.fetch(db.session, run.id, "screenshot")
+    html = job_artifacts.fetch(db.session, run.id, "html")
+    assert (screenshot.content[:8], screenshot.size, run.artifacts["screenshot"]) == (
+        b"\x89PNG\r\n\x1a\n",
+        len(screenshot.content),
+        screenshot.size,
+    )
+    assert "Just a moment" in html.content.decode() and run.artifacts["html"] == html.size
 
     status, _, profile, snaps = state(dave)
     assert status == "complete" and len(snaps) == 1

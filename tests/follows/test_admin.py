@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
-from mhc.models import JobRun, Person, Profile, StoredSecret, utcnow
+from mhc.models import HeldFollowList, JobRun, Person, Profile, StoredSecret, utcnow
+from mhc.services import held_lists
 from mhc.services.follow_ledger import apply_follow_list
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,22 +104,22 @@ def test_confirm_held_run(client, login_as, auth, app):
     run = JobRun(
         id=uuid.uuid4(), kind=FOLLOW_SYNC, status="held", args={"direction": "follower"}, counts={"held": True}
     )
-    folder = Path(app.config["ARTIFACTS_DIR"]) / str(run.id)
-    folder.mkdir(parents=True)
-    held = {"direction": "follower", "observed_at": "2026-01-05T00:00:00+00:00", "usernames": ["fan_1", "fan_2"]}
-    (folder / "held_list.json").write_text(json.dumps(held))
-    run.artifacts = {"held_list": str(folder / "held_list.json")}
     db.session.add(run)
     db.session.commit()
-    login_as("admin")
+    held_lists.keep(db.session, run.id, "follower", ["fan_1", "fan_2"], datetime(2026, 1, 5, tzinfo=UTC), None)
+    admin = login_as("admin")
     token = auth.csrf("/follow-lists/")
     page = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
     assert "Applied: added 0, removed 18, unchanged 2." in page.get_data(as_text=True)
     assert followers() == ["fan_1", "fan_2"]
     db.session.expire_all()
     assert db.session.get(JobRun, run.id).status == "finished"
+    held = db.session.get(HeldFollowList, run.id)
+    assert (held.confirmed_by_id, held.applied["removed"], held.applied["unchanged"]) == (admin.id, 18, 2)
     again = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
-    assert "only a held follow_sync run can be confirmed" in again.get_data(as_text=True)
+    text = again.get_data(as_text=True)
+    assert "only a held follow_sync run can be confirmed" in text
+    assert f"held list confirmed by {admin.username} at {held.confirmed_at:%Y-%m-%d %H:%M} UTC" in text
 
 
 def test_an_empty_upload_previews_as_empty_and_needs_confirmation(client, login_as, auth):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from mhc.extensions import db
 from mhc.jobs import queues
 from mhc.models import JobRun
+from mhc.services import job_artifacts
 from tests.jobs.helpers import add_run, run_job
 
 
@@ -54,23 +55,24 @@ def test_progress_json(app, client, login_as):
     assert data == {str(run.id): {"status": "running", "progress": 40, "text": "feed page 8: 4000 rooms"}}
 
 
-def test_artifacts_only_from_the_artifacts_dir(app, client, login_as, tmp_path):
-    from pathlib import Path
-
-    folder = Path(app.config["ARTIFACTS_DIR"]) / "r1"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "page.html").write_text("<script>alert(1)</script>")
-    outside = tmp_path / "secret.txt"
-    outside.write_text("nope")
-    run = add_run("profile_scrape", status="failed", artifacts={"html": str(folder / "page.html")})
-    other = add_run("profile_scrape", status="failed", artifacts={"html": str(outside)})
+def test_artifacts_are_served_from_the_database(app, client, login_as, instance_dir):
+    """Saved HTML comes back as a plain-text download; a legacy path on disk is never read."""
+    run = add_run("profile_scrape", status="failed", artifacts={"url": "https://example.test/erin/"})
+    job_artifacts.store(db.session, run.id, "html", b"<script>alert(1)</script>", "text/html", 1024)
+    legacy = instance_dir / "legacy.html"
+    legacy.write_text("nope")
+    other = add_run("profile_scrape", status="failed", artifacts={"html": str(legacy)})
     login_as("admin")
     ok = client.get(f"/jobs/{run.id}/artifact/html")
     assert (ok.status_code, ok.mimetype, ok.get_data(as_text=True)) == (200, "text/plain", "<script>alert(1)</script>")
     assert ok.headers["Content-Disposition"].startswith("attachment")
     ok.close()
     assert client.get(f"/jobs/{other.id}/artifact/html").status_code == 404
+    assert client.get(f"/jobs/{run.id}/artifact/screenshot").status_code == 404
     assert client.get(f"/jobs/{run.id}/artifact/traceback").status_code == 404
+    detail = client.get(f"/jobs/{run.id}/").get_data(as_text=True)
+    assert f'<a href="/jobs/{run.id}/artifact/html">html</a>' in detail
+    assert "25 bytes" in detail and "screenshot of the failure" not in detail
 
 
 def test_viewer_cannot_see_jobs(app, client, login_as):

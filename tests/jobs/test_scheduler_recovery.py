@@ -19,9 +19,10 @@ def app_config(fake_cb_config):
 
 def test_due_follows_the_intervals(app):
     now = utcnow()
-    assert scheduler.due(app.config, now) == ["affiliate_poll", "p2_scrape"]
+    assert scheduler.due(app.config, now) == ["affiliate_poll", "p2_scrape", "artifact_cleanup"]
     add_run("affiliate_poll", status="finished", created_at=now - timedelta(seconds=299))
     add_run("p2_scrape", status="finished", created_at=now - timedelta(hours=2))
+    add_run("artifact_cleanup", status="finished", created_at=now - timedelta(hours=23))
     assert scheduler.due(app.config, now) == []
     assert scheduler.due(app.config, now + timedelta(seconds=2)) == ["affiliate_poll"]
     status = {s.kind: s for s in scheduler.status(app.config, now)}
@@ -39,6 +40,7 @@ def test_tick_never_overlaps_a_run_in_flight(app):
         heartbeat_at=utcnow() - timedelta(seconds=5),
     )
     add_run("p2_scrape", status="finished", created_at=utcnow())
+    add_run("artifact_cleanup", status="finished", created_at=utcnow())
     assert scheduler.tick(app) == []  # the poll is due, but the last one is still running
     assert db.session.query(JobRun).filter_by(kind="affiliate_poll").count() == 1
 
@@ -60,7 +62,7 @@ def test_recovery_marks_dead_runs_failed(app):
 
 def test_poll_schedule_is_off_without_a_campaign(app):
     app.config["AFFILIATE_WM"] = ""
-    assert scheduler.due(app.config, utcnow()) == ["p2_scrape"]
+    assert scheduler.due(app.config, utcnow()) == ["p2_scrape", "artifact_cleanup"]
     status = {s.kind: s for s in scheduler.status(app.config)}
     assert (status["affiliate_poll"].disabled, status["affiliate_poll"].next_run_at) == (
         "off (AFFILIATE_WM is not set)",
@@ -71,7 +73,7 @@ def test_poll_schedule_is_off_without_a_campaign(app):
 def test_embedded_tick_runs_the_poll_in_the_worker_thread(app, fake_cb):
     import time
 
-    assert scheduler.tick(app) == ["affiliate_poll", "p2_scrape"]
+    assert scheduler.tick(app) == ["affiliate_poll", "p2_scrape", "artifact_cleanup"]
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         db.session.expire_all()
@@ -81,6 +83,7 @@ def test_embedded_tick_runs_the_poll_in_the_worker_thread(app, fake_cb):
         time.sleep(0.1)
     assert (runs["affiliate_poll"].status, runs["affiliate_poll"].counts["snapshots"]) == ("finished", 3)
     assert (runs["p2_scrape"].status, runs["p2_scrape"].counts) == ("finished", {"persons": 0})
+    assert runs["artifact_cleanup"].counts == {"deleted": 0, "retention_days": 30}
 
 
 def test_recovery_leaves_a_reporting_run_outside_rq_alone(app):
