@@ -102,6 +102,7 @@ def _empty_tables() -> None:
 def _restore_grants(conn) -> None:
     conn.execute(sa.text("DELETE FROM system_role_permissions"))
     conn.execute(sa.text("DELETE FROM system_roles WHERE name NOT IN ('admin', 'subscriber', 'viewer')"))
+    conn.execute(sa.text("UPDATE system_roles SET require_two_factor = false WHERE require_two_factor"))
     known = ", ".join(f"'{n}'" for n in perms.ALL_PERMISSIONS)
     conn.execute(sa.text(f"DELETE FROM system_permissions WHERE name NOT IN ({known})"))
     for role, names in perms.DEFAULT_GRANTS.items():

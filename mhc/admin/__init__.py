@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from mhc.admin.base import PanelIndexView
 from mhc.extensions import db
 from mhc.services import stats
+from mhc.web_security import csp_nonce
 
 
 class HomeView(PanelIndexView):
@@ -28,6 +29,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=HomeView(name="Home", url="/", endpoint="admin", menu_icon_type=None),
         # Fluid: the Users tables have twelve columns and must use the whole window, not a 1140 px box.
         theme=Bootstrap4Theme(base_template="admin/panel_base.html", swatch="default", fluid=True),
+        csp_nonce_generator=csp_nonce,  # Flask-Admin's <script> tags carry this response's nonce
     )
     for register in _view_groups():
         register(admin)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from mhc.admin import two_factor
 from mhc.admin.base import SecuredBaseView, SecuredModelView, SecureForm
 from mhc.auth import current_session_token
 from mhc.auth import permissions as perms
@@ -26,6 +27,11 @@ CATEGORY = "Admin"
 
 def _role_choices():
     return db.session.query(SystemRole).order_by(SystemRole.name)
+
+
+def _default_role():
+    """The role a new system user's form starts with: the least-privileged one."""
+    return db.session.query(SystemRole).filter_by(name=accounts.DEFAULT_ROLE).first()
 
 
 class SystemUserView(SecuredModelView):
@@ -45,7 +51,14 @@ class SystemUserView(SecuredModelView):
     column_filters = ["role.name", "is_active"]
     column_default_sort = "username"
     form_columns = ["username", "email", "role", "is_active", "new_password"]
-    form_args = {"role": {"query_factory": _role_choices, "validators": [DataRequired()], "allow_blank": False}}
+    form_args = {
+        "role": {
+            "query_factory": _role_choices,
+            "default": _default_role,
+            "validators": [DataRequired()],
+            "allow_blank": False,
+        }
+    }
     form_extra_fields = {
         "new_password": PasswordField(
             "New password", validators=[Optional(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=1024)]
@@ -210,3 +223,4 @@ def register(admin) -> None:
     admin.add_view(SystemUserView(SystemUser, db, name="System Users", endpoint="system_users", category=CATEGORY))
     admin.add_view(RoleGrantsView(name="Roles & Permissions", endpoint="system_roles", category=CATEGORY))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit Log", endpoint="audit_log", category=CATEGORY))
+    two_factor.register(admin)

@@ -21,21 +21,13 @@ SESSION_TOKEN_KEY = "mhc_login_session"  # noqa: S105 (a key name, not a secret)
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
-
-# On every response. The panel is never framed (its buttons change data: no clickjacking), content types
-# are never sniffed, links to other sites carry no panel URL, and forms post only to the panel. Scripts are
-# not restricted by CSP: Flask-Admin's templates use inline scripts; scraped text is escaped instead.
-SECURITY_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
-}
+PUBLIC_ENDPOINTS |= {"two_factor.login_code"}  # the second login step: before the login session exists
 
 
 def init_auth(app: Flask) -> None:
     """Bind Flask-Login, Flask-Principal and CSRF; require login on every non-public endpoint."""
     from mhc.auth import passwords
+    from mhc.auth.two_factor import bp as two_factor_bp
     from mhc.auth.views import bp
 
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
@@ -47,8 +39,8 @@ def init_auth(app: Flask) -> None:
     principal.identity_loader(_identity_from_login)
     identity_loaded.connect_via(app)(_load_needs)
     app.register_blueprint(bp)
+    app.register_blueprint(two_factor_bp)  # also sends users who must enrol to enrolment
     app.before_request(_require_login)
-    app.after_request(_security_headers)
 
 
 @login_manager.user_loader
@@ -91,12 +83,6 @@ def _require_login():
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {"error": "login required"}, 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def _security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def can(name: str) -> bool:

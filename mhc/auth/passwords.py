@@ -22,6 +22,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with other argon2 parameters than the configured ones."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when the password matches; False for a wrong password or a malformed hash."""
     try:

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from mhc.auth import SESSION_TOKEN_KEY
 from mhc.extensions import db
-from mhc.services import accounts, login_sessions
+from mhc.services import accounts, login_sessions, login_throttle, two_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -49,19 +49,31 @@ def login():
             form.login.data,
             form.password.data,
             remote_addr=request.remote_addr,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"],
+            throttle=login_throttle.ThrottleRules.from_config(current_app.config),
         )
         if result.user is None:
             flash(result.error, "error")
-            return render_template("auth/login.html", form=form), 429 if result.throttled else 200
-        session[SESSION_TOKEN_KEY] = login_sessions.start(
-            db.session, result.user, remote_addr=request.remote_addr, user_agent=request.user_agent.string
-        )
-        login_user(result.user)
-        identity_changed.send(current_app._get_current_object(), identity=Identity(result.user.get_id()))
-        return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
+            if result.throttled:
+                return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
+            return render_template("auth/login.html", form=form)
+        if two_factor.is_enabled(db.session, result.user.id):
+            from mhc.auth.two_factor import start_second_step  # that module builds on finish_login below
+
+            return start_second_step(result.user, safe_next(request.args.get("next")))
+        return finish_login(result.user, request.args.get("next"))
     return render_template("auth/login.html", form=form)
+
+
+def finish_login(user, next_target: str | None):
+    """Open the login session (its row, and the token in the cookie) and go to a safe `next` or the index.
+
+    With two-factor login on, this runs only after the second step."""
+    session[SESSION_TOKEN_KEY] = login_sessions.start(
+        db.session, user, remote_addr=request.remote_addr, user_agent=request.user_agent.string
+    )
+    login_user(user)
+    identity_changed.send(current_app._get_current_object(), identity=Identity(user.get_id()))
+    return redirect(safe_next(next_target) or url_for("admin.index"))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -53,6 +53,24 @@ def create_admin(username, email, password_stdin):
     click.echo(f"Created admin {user.username!r}.")
 
 
+@users_cli.command("create")
+@click.argument("username")
+@click.argument("email")
+@click.option("--role", help="A role name, e.g. subscriber or admin; without it: viewer, the least privileged.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def create(username, email, role, password_stdin):
+    """Create a system user, by default with the least-privileged role (password prompted twice, or from stdin)."""
+    from mhc.services import accounts
+
+    require_database()
+    role = role or accounts.DEFAULT_ROLE
+    try:
+        user = accounts.create_user(db.session, username, email, _read_password(password_stdin), role)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.username!r} with role {role}.")
+
+
 @users_cli.command("list")
 def list_users():
     """List system users: username, email, role, active, last login."""

@@ -1,14 +1,15 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from mhc.models.audit import AuditLog
-from mhc.models.follows import FollowDaily, FollowEvent, FollowPending
-from mhc.models.jobs import JobRun, WorkerHeartbeat
+from mhc.models.follows import FollowDaily, FollowEvent, FollowPending, HeldFollowList
+from mhc.models.jobs import JobArtifact, JobRun, WorkerHeartbeat
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret
 from mhc.models.sources import AffiliateSnapshot, FeedQuarantine, Interaction, Snapshot, Thumbnail
 from mhc.models.system import SystemPermission, SystemRole, SystemSession, SystemUser, role_permissions
+from mhc.models.system import SystemRecoveryCode, SystemTwoFactor
 from mhc.models.types import utcnow
 
 __all__ = [
@@ -18,7 +19,9 @@ __all__ = [
     "FollowDaily",
     "FollowEvent",
     "FollowPending",
+    "HeldFollowList",
     "Interaction",
+    "JobArtifact",
     "JobRun",
     "Person",
     "PriorityLookup",
@@ -27,8 +30,10 @@ __all__ = [
     "Snapshot",
     "StoredSecret",
     "SystemPermission",
+    "SystemRecoveryCode",
     "SystemRole",
     "SystemSession",
+    "SystemTwoFactor",
     "SystemUser",
     "Thumbnail",
     "WorkerHeartbeat",

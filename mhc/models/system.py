@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mhc.extensions import db
@@ -50,6 +50,10 @@ class SystemRole(db.Model):
     )
     permissions: Mapped[list[SystemPermission]] = relationship(
         secondary=role_permissions, order_by="SystemPermission.name"
+    )
+    # Members of this role must turn on two-factor login before they can use the panel (docs/production.md).
+    require_two_factor: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
     )
 
     def __str__(self) -> str:
@@ -125,3 +129,33 @@ class SystemSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("idx_system_sessions_user", "user_id", "ended_at"),)
+
+
+class SystemTwoFactor(db.Model):
+    """A system user's TOTP secret: pending until confirmed with a current code, then asked at every login."""
+
+    __tablename__ = "system_two_factor"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("system_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(Text, nullable=False, comment="Encrypted TOTP secret; never shown again")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    confirmed_at: Mapped[object | None] = mapped_column(UTCDateTime, comment="NULL while enrolment is pending")
+    last_used_step: Mapped[int | None] = mapped_column(
+        BigInteger, comment="TOTP time step of the last accepted code; older or equal steps are replays"
+    )
+
+
+class SystemRecoveryCode(db.Model):
+    """One single-use recovery code of a system user, kept as the SHA-256 of a high-entropy random code."""
+
+    __tablename__ = "system_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="CASCADE"), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("idx_system_recovery_codes_user", "user_id", "code_hash"),)

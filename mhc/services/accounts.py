@@ -10,9 +10,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from mhc.auth.passwords import hash_password, verify_password
+from mhc.auth.passwords import hash_password, needs_rehash, verify_password
 from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
-from mhc.services import audit, login_sessions
+from mhc.services import audit, login_sessions, login_throttle, two_factor
 
 
 class AccountError(ValueError):
@@ -26,25 +26,33 @@ class LoginResult:
     user: SystemUser | None
     error: str | None = None
     throttled: bool = False
+    retry_after: int | None = None  # seconds, when throttled
 
 
 def authenticate(
-    session: Session, login: str, password: str, *, remote_addr: str | None, max_failures: int, window_seconds: int
+    session: Session, login: str, password: str, *, remote_addr: str | None, throttle: login_throttle.ThrottleRules
 ) -> LoginResult:
-    """Check credentials (username or email), with throttling; audit the attempt and commit."""
+    """Check credentials (username or email), with throttling per client and per account; audit and commit."""
     login = (login or "").strip()
-    if audit.recent_login_failures(session, login, remote_addr, window_seconds) >= max_failures:
-        minutes = window_seconds // 60
-        audit.record(
-            session, action="login_throttled", object_type="system_user", username=login, remote_addr=remote_addr
-        )
-        session.commit()
-        return LoginResult(None, f"Too many failed logins. Try again in {minutes} minutes.", throttled=True)
     user = session.scalars(
         select(SystemUser).where(
             or_(func.lower(SystemUser.username) == login.lower(), func.lower(SystemUser.email) == login.lower())
         )
     ).first()
+    refusal = login_throttle.check(session, throttle, remote_addr=remote_addr, login=login, user=user)
+    if refusal:
+        changes = {"reason": refusal.reason, "wait_seconds": refusal.wait_seconds}
+        audit.record(
+            session,
+            action="login_throttled",
+            object_type="system_user",
+            object_id=user.id if user else None,
+            username=login,
+            remote_addr=remote_addr,
+            changes=changes,
+        )
+        session.commit()
+        return LoginResult(None, refusal.message, throttled=True, retry_after=refusal.wait_seconds)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.is_active:
         audit.record(
@@ -57,16 +65,30 @@ def authenticate(
         )
         session.commit()
         return LoginResult(None, "Invalid username or password." if not ok else "This account is deactivated.")
-    user.last_login_at = utcnow()
+    if needs_rehash(user.password_hash):  # the configured argon2 cost changed since this hash was made
+        user.password_hash = hash_password(password)
+    # With two-factor login on, the login completes (`login`, last_login_at) only at the second step.
+    second_step = two_factor.is_enabled(session, user.id)
+    if not second_step:
+        user.last_login_at = utcnow()
     audit.record(
-        session, action="login", object_type="system_user", object_id=user.id, user=user, remote_addr=remote_addr
+        session,
+        action="login_password" if second_step else "login",
+        object_type="system_user",
+        object_id=user.id,
+        user=user,
+        remote_addr=remote_addr,
     )
     session.commit()
     return LoginResult(user)
 
 
+# A new system user gets the least-privileged role unless another is chosen.
+DEFAULT_ROLE = "viewer"
+
+
 def create_user(
-    session: Session, username: str, email: str, password: str, role_name: str, *, actor=None
+    session: Session, username: str, email: str, password: str, role_name: str = DEFAULT_ROLE, *, actor=None
 ) -> SystemUser:
     """Create a system user with an argon2 password hash; audit and commit."""
     role = session.scalars(select(SystemRole).where(SystemRole.name == role_name)).first()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mhc.models import AuditLog, utcnow
 
 SECRET_FIELDS = {"password", "password_hash", "value", "cookies", "token", "next_url"}
+SECRET_FIELDS |= {"secret", "totp_secret", "recovery_codes"}  # two-factor login
 REDACTED = "[redacted]"
 
 
@@ -61,13 +59,4 @@ def record(
     return entry
 
 
-def recent_login_failures(session: Session, username: str, remote_addr: str | None, window_seconds: int) -> int:
-    """Failed logins for this username or this address within the window (the larger of the two)."""
-    since = utcnow() - timedelta(seconds=window_seconds)
-    base = select(func.count()).select_from(AuditLog).where(AuditLog.action == "login_failed", AuditLog.at >= since)
-    by_name = session.scalar(base.where(func.lower(AuditLog.username) == username.lower())) or 0
-    by_addr = session.scalar(base.where(AuditLog.remote_addr == remote_addr)) if remote_addr else 0
-    return max(by_name, by_addr or 0)
-
-
-__all__ = ["diff", "record", "recent_login_failures"]
+__all__ = ["diff", "record"]

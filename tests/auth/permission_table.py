@@ -51,6 +51,13 @@ PERMISSION_TABLE: dict[str, dict] = {
     "auth.logout_everywhere": {"POST": LOGIN_ONLY},
     "admin.index": {"GET": LOGIN_ONLY},
     "healthz": {"GET": PUBLIC},
+    # --- two-factor login: the second login step (public: before the session exists); your own account's page
+    "two_factor.login_code": {"GET": PUBLIC, "POST": PUBLIC},
+    "account_two_factor.index": {"GET": LOGIN_ONLY},
+    "account_two_factor.setup": {"POST": LOGIN_ONLY},
+    "account_two_factor.confirm": {"POST": LOGIN_ONLY},
+    "account_two_factor.regenerate": {"POST": LOGIN_ONLY},
+    "account_two_factor.disable": {"POST": LOGIN_ONLY},
     # --- Admin: system users ---
     "system_users.index_view": {"GET": _SU},
     "system_users.create_view": {"GET": _SU, "POST": _SU},
@@ -63,6 +70,9 @@ PERMISSION_TABLE: dict[str, dict] = {
     "system_users.ajax_update": {"POST": _SU},
     # --- Admin: roles x permissions grid ---
     "system_roles.index": {"GET": _SU, "POST": _SU},
+    # --- Admin: two-factor login (roles that require it, resets) ---
+    "two_factor_admin.index": {"GET": _SU, "POST": _SU},
+    "two_factor_admin.reset": {"POST": _SU},
     # --- Admin: audit log, read-only ---
     "audit_log.index_view": {"GET": _AUDIT},
     "audit_log.create_view": {"GET": NOBODY, "POST": NOBODY},

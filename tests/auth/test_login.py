@@ -71,11 +71,13 @@ def _fail(auth, login, times):
         assert auth.login(login, "wrong password").status_code == 200
 
 
-def test_throttled_by_username_after_five_failures(app, auth, client, make_user):
+def test_throttled_client_after_five_failures(app, auth, client, make_user):
+    """Five failures from this client: its next attempt is refused, even with the right password."""
     user, password = make_user("viewer")
     _fail(auth, user.username, 5)
-    response = auth.login(user.username, password)  # the right password is refused too
+    response = auth.login(user.username, password)
     assert response.status_code == 429
+    assert response.headers["Retry-After"] == "900"
     assert "Too many failed logins. Try again in 15 minutes." in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not logged in
 

@@ -47,9 +47,9 @@ def test_events_page_tabs_counts_and_live_refresh(app, live_server, browser_page
     page.wait_for_url("**/events/?tab=tips**")
     assert page.locator("#event-rows tr[data-event-id]").count() == 2
     _ingest([ev("t3", "tip", user="pal", tip={"tokens": 9, "isAnon": False, "message": ""})], 1, "http://x/?i=2")
-    page.wait_for_function("document.querySelectorAll('#event-rows tr[data-event-id]').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#event-rows tr[data-event-id]').length === 3")
     assert page.text_content("#event-rows tr:first-child td:last-child") == "9"
-    page.wait_for_function("document.querySelector(\"[data-count='tips']\").textContent === '3'")
+    page.wait_for_function("() => document.querySelector(\"[data-count='tips']\").textContent === '3'")
 
 
 def test_hudson_charts_render_for_admin_and_viewer_is_refused(app, live_server, browser_page, make_user):

@@ -78,7 +78,7 @@ def test_search_add_to_queue_then_live_status(app, live_server, browser_page, ma
     cell = page.locator("table.model-list .priority-cell")
     assert cell.inner_text().strip() in ("P2 Queued", "P2 Processing")
     page.wait_for_function(
-        "document.querySelector('table.model-list .priority-cell').textContent.includes('Complete')",
+        "() => document.querySelector('table.model-list .priority-cell').textContent.includes('Complete')",
         timeout=60000,
     )
     assert cell.inner_text().strip() == "P2 Complete"
@@ -192,5 +192,5 @@ def test_stored_thumbnails_show_and_a_lost_one_becomes_the_no_photo_box(app, liv
     rows = page.locator("table.model-list tbody tr")
     rows.nth(0).locator("span.thumb-empty").wait_for()
     assert rows.nth(0).locator("img").count() == 0
-    page.wait_for_function("(document.querySelector('img.thumb') || {}).naturalWidth === 40")
+    page.wait_for_function("() => (document.querySelector('img.thumb') || {}).naturalWidth === 40")
     assert rows.nth(1).locator("img.thumb").get_attribute("src").endswith(f"{has_photo.id}?v={digest[:16]}")
