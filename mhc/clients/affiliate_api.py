@@ -1,7 +1,8 @@
 """Affiliate API online-rooms feed: HTTP paging and JSON decoding into typed rooms (CHATURBATE.md §2).
 
-Imports nothing from the app: callers pass the URL, campaign slug and pacing. This module checks types
-only; whether a value may be stored (username rule, ranges, lengths) is decided by the caller's rules.
+Imports nothing from the app (only the session factory in clients/http.py, which retries a failed page):
+callers pass the URL, campaign slug and pacing. This module checks types only; whether a value may be
+stored (username rule, ranges, lengths) is decided by the caller's rules.
 A room of the wrong shape is returned among `rejected`, never fails the whole read.
 """
 
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import requests
+
+from mhc.clients.http import HttpSettings, failure_reason, make_session, retries_used
 
 PAGE_SIZE = 500
 # Strings that mean "no value" when a source serialised a null carelessly.
@@ -146,20 +149,23 @@ class Page:
     count: int | None
 
 
-def fetch_page(http: requests.Session, url: str, params: dict, timeout: float) -> Page:
-    """GET one page; raise AffiliateApiError on any failure."""
+def fetch_page(http: requests.Session, url: str, params: dict, timeout: float, page: int | None = None) -> Page:
+    """GET one page (`page` counts from 1, for messages); raise AffiliateApiError on any failure."""
+    where = f"page {page} (offset {params['offset']})" if page else f"offset {params['offset']}"
     try:
         response = http.get(url, params=params, timeout=timeout)
     except requests.RequestException as exc:
-        raise AffiliateApiError(f"feed request failed (offset {params['offset']}): {exc}") from exc
+        raise AffiliateApiError(f"feed {where}: request failed: {failure_reason(exc)} ({timeout:g} s)") from exc
     if response.status_code != 200:
-        raise AffiliateApiError(f"feed answered HTTP {response.status_code} at offset {params['offset']}")
+        tries = retries_used(response)
+        after = f" after {tries} retr{'y' if tries == 1 else 'ies'}" if tries else ""
+        raise AffiliateApiError(f"feed {where} answered HTTP {response.status_code}{after}")
     try:
         body = response.json()
     except (ValueError, RecursionError) as exc:
-        raise AffiliateApiError(f"feed returned malformed JSON at offset {params['offset']}: {exc}") from exc
+        raise AffiliateApiError(f"feed {where} returned malformed JSON: {exc}") from exc
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        raise AffiliateApiError(f"feed response at offset {params['offset']} has no 'results' list")
+        raise AffiliateApiError(f"feed response at {where} has no 'results' list")
     count = body.get("count")
     return Page(body["results"], count if isinstance(count, int) and not isinstance(count, bool) else None)
 
@@ -182,8 +188,9 @@ def fetch_online_rooms(
     """Page through the feed once; rooms deduped by username, ranked by first position.
 
     Paging ends at a short page, at the count the feed announced, at `room_cap`, or early (`cut_short`
-    says why) at a page repeating one already read or when `budget_seconds` have passed."""
-    http = http or requests.Session()
+    says why) at a page repeating one already read or when `budget_seconds` have passed. A page that fails
+    (after the session's retries) raises AffiliateApiError naming the page: nothing read is returned."""
+    http = http or make_session(HttpSettings())
     base = {"wm": wm, "client_ip": "request_ip", "format": "json", "limit": page_size}
     gender_list = [g.strip() for g in genders.split(",") if g.strip()]
     if gender_list:
@@ -196,7 +203,7 @@ def fetch_online_rooms(
             break
         if offset:
             sleep(page_delay)
-        page = fetch_page(http, url, {**base, "offset": offset}, timeout)
+        page = fetch_page(http, url, {**base, "offset": offset}, timeout, page=read.pages + 1)
         read.pages += 1
         key = _page_key(page.results)
         if page.results and key in seen_pages:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from mhc.clients.http import HttpSettings, make_session
+
 
 class HostNotAllowed(ValueError):
     """The URL's host is not one of the image hosts we fetch from."""
@@ -26,8 +28,8 @@ def host_allowed(url: str, suffixes: tuple[str, ...]) -> bool:
 
 
 def image_fetcher(suffixes: tuple[str, ...], timeout: float, max_bytes: int, http: requests.Session | None = None):
-    """A fetch(url) -> (status, body) for services.thumbnails.download."""
-    http = http or requests.Session()
+    """A fetch(url) -> (status, body) for services.thumbnails.download; `http` retries 5xx/429 (clients.http)."""
+    http = http or make_session(HttpSettings())
 
     def fetch(url: str) -> tuple[int, bytes]:
         if not host_allowed(url, suffixes):

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import requests
 
+from mhc.clients.http import failure_reason
+
 INT_FIELDS = (
     "token_balance",
     "tips_in_last_hour",
@@ -78,11 +80,11 @@ def decode(body: dict) -> OwnerStats:
 
 
 def fetch(http: requests.Session, url: str, username: str, token: str, timeout: float = 30.0) -> OwnerStats:
-    """GET the Stats API for one user and decode it."""
+    """GET the Stats API for one user and decode it (`http` from clients.http.make_session retries 5xx/429)."""
     try:
         response = http.get(url, params={"username": username, "token": token}, timeout=timeout)
     except requests.RequestException as exc:
-        raise StatsApiError(f"Stats API request failed: {exc.__class__.__name__}") from None
+        raise StatsApiError(f"Stats API request failed: {exc.__class__.__name__}: {failure_reason(exc)}") from None
     if response.status_code == 404:
         raise StatsApiError("Stats API: unknown user (HTTP 404)")
     if response.status_code != 200:

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from mhc.clients.affiliate_api import FeedRead, fetch_online_rooms
+from mhc.clients.http import HttpSettings, make_session
 from mhc.clients.images import image_fetcher
 from mhc.extensions import db
 from mhc.jobs import enqueue
@@ -23,8 +24,12 @@ P2_LOCK = "p2_scrape"
 
 
 def fetch_rooms(run_id) -> FeedRead:
-    """Page through the feed once (within AFFILIATE_CYCLE_SECONDS), reporting progress per page (0-60 %)."""
+    """Page through the feed once (within AFFILIATE_CYCLE_SECONDS), reporting progress per page (0-60 %).
+
+    A failed page is retried by the session, but no retry and no Retry-After wait runs past the cycle's budget;
+    a page still failing then fails the run (nothing is recorded)."""
     cfg = current_app.config
+    budget = cfg["AFFILIATE_CYCLE_SECONDS"]
 
     def on_page(page: int, rooms: int) -> None:
         set_progress(run_id, min(60, page * 5), f"feed page {page}: {rooms} rooms")
@@ -36,8 +41,9 @@ def fetch_rooms(run_id) -> FeedRead:
         room_cap=cfg["AFFILIATE_ROOM_CAP"],
         page_delay=cfg["AFFILIATE_PAGE_DELAY"],
         timeout=cfg["AFFILIATE_TIMEOUT"],
-        budget_seconds=cfg["AFFILIATE_CYCLE_SECONDS"],
+        budget_seconds=budget,
         on_page=on_page,
+        http=make_session(HttpSettings.from_config(cfg), deadline=time.monotonic() + budget),
     )
 
 
@@ -71,7 +77,8 @@ def take_thumbnails(usernames: list[str], now, budget_seconds: float | None = No
     targets = thumbnails.due(
         db.session, usernames, now, timedelta(hours=cfg["THUMBNAIL_MAX_AGE_HOURS"]), cfg["THUMBNAILS_PER_CYCLE"]
     )
-    fetch = image_fetcher(cfg["THUMBNAIL_HOSTS"], cfg["THUMBNAIL_TIMEOUT"], thumbnails.MAX_BYTES)
+    http = make_session(HttpSettings.from_config(cfg), deadline=time.monotonic() + budget)
+    fetch = image_fetcher(cfg["THUMBNAIL_HOSTS"], cfg["THUMBNAIL_TIMEOUT"], thumbnails.MAX_BYTES, http=http)
     return thumbnails.download(db.session, targets, fetch, now, budget).as_counts()
 
 

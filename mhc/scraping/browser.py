@@ -17,7 +17,18 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+# The user agent a desktop Chrome of the launched browser's major version sends. Headless Chromium would say
+# "HeadlessChrome"; a hard-coded version would go stale with each Chromium upgrade (docs/production.md,
+# "Outbound HTTP"). Chrome itself reports only its major version ("reduced" user agent): so do we.
+USER_AGENT_TEMPLATE = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{} Safari/537.36"
+
+
+def user_agent_for(browser_version: str) -> str:
+    """The desktop Chrome user agent for a browser version such as "131.0.6778.85"."""
+    major = browser_version.strip().split(".")[0]
+    if not major.isdigit():
+        raise ValueError(f"not a Chromium version: {browser_version!r}")
+    return USER_AGENT_TEMPLATE.format(f"{major}.0.0.0")
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,9 @@ def browser_page(settings: BrowserSettings, cookies: list[dict] | None = None) -
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=settings.chromium_path, headless=True, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1366, "height": 900})
+            context = browser.new_context(
+                user_agent=user_agent_for(browser.version), viewport={"width": 1366, "height": 900}
+            )
             if cookies:
                 context.add_cookies(_cookies_for(settings.base_url, cookies))
             page = context.new_page()

@@ -15,7 +15,6 @@ SQLite: exact. "Apply to all N matching" confirmations always count exactly (cou
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Query, Session, aliased
 
 from mhc.models import Person, PriorityLookup, Profile, Role, utcnow
 from mhc.services import audit, broadcasts
-from mhc.services.stats import format_count
+from mhc.services.stats import format_count, planner_rows
 
 EXACT_COUNT_CAP = 2_000
 ESTIMATE_TRUST_FACTOR = 2  # planner estimates above 2x the cap are shown as they are (see count_rows)
@@ -166,14 +165,8 @@ def count_exact(session: Session, query: Query) -> int:
 
 
 def _planner_rows(session: Session, stmt: Select) -> int:
-    """PostgreSQL's row estimate for a statement (EXPLAIN, no execution)."""
-    compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    # text() would read a searched ":x" as a bind parameter: escape every colon (it unescapes them again).
-    sql = str(compiled).replace("%%", "%").replace(":", "\\:")
-    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    """PostgreSQL's row estimate for a statement (EXPLAIN with the statement's own bound parameters)."""
+    return planner_rows(session, stmt)
 
 
 def toggle_counts(session: Session, query: Query) -> dict[str, ListCount]:

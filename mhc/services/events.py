@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-import requests
 from flask import current_app, has_app_context
 from sqlalchemy import Integer, Uuid, bindparam, case, column, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +23,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from mhc.clients import events_api, stats_api
+from mhc.clients.http import HttpSettings, make_session
 from mhc.models import Interaction, Person, merge_role, normalise_username, utcnow
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample
 from mhc.services import feed_rules, quarantine, secrets
@@ -475,6 +475,7 @@ class ListenSettings:
     stats_every: float = 300.0
     max_batches: int | None = None
     max_seconds: float | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
 
     @classmethod
     def from_config(cls, config, **overrides) -> ListenSettings:
@@ -487,6 +488,7 @@ class ListenSettings:
             "client_margin": config["EVENTS_CLIENT_MARGIN"],
             "backoff": tuple(config["EVENTS_RETRY_BACKOFF"]),
             "stats_every": config["STATS_POLL_SECONDS"],
+            "http": HttpSettings.from_config(config),
         }
         return cls(**{**values, **overrides})
 
@@ -518,8 +520,11 @@ def listen(session: Session, settings: ListenSettings, *, stop=None, progress=No
     Token errors (400/401/404) raise EventsTokenError: retrying cannot help. Other errors wait
     (doubling backoff) and retry the same URL, so nothing is skipped. A nextUrl that leaves the configured
     Events API (another host, scheme or path) is never requested nor saved: it counts as such an error.
+    The longpoll session does not retry on its own (this loop does, keeping the cursor); the Stats API's does.
     """
-    clock, http = clock or utcnow, http or requests.Session()
+    clock = clock or utcnow
+    stats_http = http or make_session(settings.http)
+    http = http or make_session(settings.http, retries=False)
     totals = ListenTotals()
     url = _start_url(session, settings, totals, progress)
     session.rollback()  # end the read transaction: nothing is held open while the request waits
@@ -529,7 +534,7 @@ def listen(session: Session, settings: ListenSettings, *, stop=None, progress=No
             break
         if settings.stats_every and (last_stats is None or time.monotonic() - last_stats >= settings.stats_every):
             last_stats = time.monotonic()
-            totals.stats_samples += poll_stats(session, settings, http, clock)
+            totals.stats_samples += poll_stats(session, settings, stats_http, clock)
         try:
             batch = events_api.fetch(http, url, settings.longpoll_timeout + settings.client_margin)
             _check_next_url(settings.events_api_url, batch.next_url)

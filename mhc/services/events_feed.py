@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mhc.models import Interaction, Person
 from mhc.models.types import UTCDateTime
-from mhc.services.stats import Count
+from mhc.services.stats import Count, planner_rows
 
 PAGE_SIZE = 100
 COUNT_CAP = 5000  # count exactly up to here; above it, the planner's estimate (labelled ≈)
@@ -182,10 +180,4 @@ def _estimate(session: Session, conds: list) -> int:
     """The planner's row estimate on PostgreSQL; elsewhere the cap (shown as approximate)."""
     if session.get_bind().dialect.name != "postgresql":
         return COUNT_CAP + 1
-    compiled = (
-        select(Interaction.id).where(*conds).compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
-    )
-    params = {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in compiled.params.items()}
-    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), params).scalar()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return planner_rows(session, select(Interaction.id).where(*conds))

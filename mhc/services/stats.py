@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from mhc.models import AffiliateSnapshot, FollowEvent, Interaction, Person, Profile, Snapshot
 
@@ -31,6 +34,30 @@ def format_count(value: int, approximate: bool) -> str:
         if value >= size:
             return f"≈ {value / size:.1f}{unit}"
     return f"≈ {value}"
+
+
+class Explain(Executable, ClauseElement):
+    """EXPLAIN (FORMAT JSON) of a statement, PostgreSQL only; the statement keeps its bound parameters, so a
+    searched value is sent as a value and never becomes part of the SQL text."""
+
+    # Not cached: a cached compiled form would be adapted to the next call's columns, which EXPLAIN does not have.
+    inherit_cache = False
+
+    def __init__(self, statement):
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element: Explain, compiler, **kw) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def planner_rows(session: Session, statement) -> int:
+    """PostgreSQL's row estimate for a SELECT (planned, not executed)."""
+    plan = session.execute(Explain(statement)).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def table_count(session: Session, model) -> Count:

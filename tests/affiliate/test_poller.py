@@ -100,8 +100,8 @@ def test_three_cycles_appear_vanish_come_back(app, fake_cb):
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        ("http500", "AffiliateApiError: feed answered HTTP 500 at offset 0"),
-        ("no_results", "AffiliateApiError: feed response at offset 0 has no 'results' list"),
+        ("http500", "AffiliateApiError: feed page 1 (offset 0) answered HTTP 500 after 3 retries"),
+        ("no_results", "AffiliateApiError: feed response at page 1 (offset 0) has no 'results' list"),
     ],
 )
 def test_failed_response_writes_nothing(app, fake_cb, fault, message):
@@ -115,7 +115,7 @@ def test_malformed_json_fails_with_reason(app, fake_cb):
     fake_cb.state["affiliate_fault"] = "bad_json"
     run = run_job("affiliate_poll")
     assert run.status == "failed"
-    assert run.error.startswith("AffiliateApiError: feed returned malformed JSON at offset 0")
+    assert run.error.startswith("AffiliateApiError: feed page 1 (offset 0) returned malformed JSON")
     assert count(Person) == 0
 
 
@@ -124,7 +124,10 @@ def test_slow_feed_times_out_as_failure(app, fake_cb):
     fake_cb.state.update(affiliate_fault="slow", affiliate_delay=1.0)
     run = run_job("affiliate_poll")
     assert run.status == "failed"
-    assert run.error.startswith("AffiliateApiError: feed request failed (offset 0)")
+    assert run.error == (
+        "AffiliateApiError: feed page 1 (offset 0): request failed: "
+        "no answer within the read timeout (after retries) (0.2 s)"
+    )
 
 
 def test_paging_dedupes_and_ranks(app, fake_cb):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -21,6 +22,8 @@ class FakeChaturbate:
         self.app = Flask("fake_chaturbate")
         self.state: dict = {}
         self.requests: list[str] = []  # paths requested, in order, for assertions
+        # (time.monotonic(), path, User-Agent header) of each request, in order
+        self.request_log: list[tuple[float, str, str | None]] = []
         self._areas = [importlib.import_module(f"tests.fake_chaturbate.{name}") for name in AREAS]
         for area in self._areas:
             area.register(self)
@@ -33,6 +36,7 @@ class FakeChaturbate:
         from flask import request
 
         self.requests.append(request.full_path.rstrip("?"))
+        self.request_log.append((time.monotonic(), request.path, request.headers.get("User-Agent")))
 
     @property
     def base_url(self) -> str:
@@ -48,6 +52,7 @@ class FakeChaturbate:
     def reset(self) -> None:
         """Back to the default scenario of every area."""
         self.requests.clear()
+        self.request_log.clear()
         self.state.clear()
         for area in self._areas:
             self.state.update(area.defaults())

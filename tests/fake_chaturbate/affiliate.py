@@ -3,10 +3,16 @@ and faults chosen by `fake.state["affiliate_fault"]`: "http500", "bad_json", "no
 "wrong_type" (one room's num_users is a string), "slow" (sleeps `affiliate_delay` seconds per page),
 "ignore_offset" (every request gets the first page, as a feed that ignores `offset` would).
 `fake.state["affiliate_count"]`, when set, is the `count` announced instead of the real one.
+Faults of one page (pages count from 1, as offset // limit + 1):
+`fake.state["affiliate_page_faults"]` = {page: [fault, ...]}: each request for that page consumes the first
+fault and answers it; a fault is a status (503) or a (status, Retry-After) pair ((429, "1")). Once they are
+used up the page answers normally. `fake.state["affiliate_page_status"]` = {page: status}: that page
+answers this status every time (a persistent failure).
 
 Room thumbnails (`/ri/<username>.jpg`, the rooms' default image_url): a real PNG, or what
 `fake.state["thumbnails"][username]` says: "placeholder" (the 5,045-byte branded image), "html" (not an
-image), "missing" (404)."""
+image), "missing" (404). `fake.state["thumbnail_faults"][username]` = [status, ...]: answered (and consumed)
+before the picture, e.g. [503] for one failure that a retry gets past."""
 
 from __future__ import annotations
 
@@ -58,7 +64,10 @@ def defaults() -> dict:
         "affiliate_fault": None,
         "affiliate_delay": 0.0,
         "affiliate_count": None,
+        "affiliate_page_faults": {},
+        "affiliate_page_status": {},
         "thumbnails": {},
+        "thumbnail_faults": {},
     }
 
 
@@ -92,6 +101,9 @@ def register(fake) -> None:
             return jsonify({"count": 0, "error": "campaign not found"})
         limit = min(max(int(request.args.get("limit", 100)), 1), 500)
         offset = 0 if fault == "ignore_offset" else max(int(request.args.get("offset", 0)), 0)
+        page_fault = _page_fault(state, offset // limit + 1)
+        if page_fault is not None:
+            return page_fault
         rooms = [dict(r) for r in state["affiliate_rooms"]]
         genders = request.args.getlist("gender")
         if genders:
@@ -106,8 +118,21 @@ def register(fake) -> None:
         count = len(rooms) if state.get("affiliate_count") is None else state["affiliate_count"]
         return Response(json.dumps({"count": count, "results": page}), mimetype="application/json")
 
+    def _page_fault(state: dict, page: int) -> Response | None:
+        if page in state["affiliate_page_status"]:
+            return Response("unavailable", status=state["affiliate_page_status"][page])
+        faults = state["affiliate_page_faults"].get(page) or []
+        if not faults:
+            return None
+        status, retry_after = faults.pop(0) if isinstance(faults[0], tuple) else (faults.pop(0), None)
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        return Response("try again", status=status, headers=headers)
+
     @fake.app.get("/ri/<username>.jpg")
     def room_thumbnail(username):
+        faults = fake.state["thumbnail_faults"].get(username) or []
+        if faults:
+            return Response("busy", status=faults.pop(0))
         kind = fake.state.get("thumbnails", {}).get(username, "photo")
         if kind == "missing":
             return Response("not found", status=404)

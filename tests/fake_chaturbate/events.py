@@ -11,6 +11,9 @@ Scenario knobs in fake.state:
     events_next_urls               {k: url}: the answer to cursor k names this nextUrl instead of its own
                                    (e.g. another host, or file:///etc/passwd)
     stats_body, stats_status       the Stats API answer
+    stats_faults                   [status or (status, Retry-After), ...] answered (and consumed) first
+    stats_delay                    seconds the Stats API waits before answering (a slow server)
+    stats_token                    the Stats API token the fake accepts (None: the same as events_token)
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ def defaults() -> dict:
             "num_registered_viewers": 0,
         },
         "stats_status": None,
+        "stats_faults": [],
+        "stats_delay": 0.0,
+        "stats_token": None,
     }
 
 
@@ -79,8 +85,14 @@ def register(fake) -> None:
     @app.get("/statsapi/")
     def stats_api():
         state = fake.state
+        time.sleep(state["stats_delay"])
+        if state["stats_faults"]:
+            fault = state["stats_faults"].pop(0)
+            status, retry_after = fault if isinstance(fault, tuple) else (fault, None)
+            return jsonify({"status": "busy"}), status, ({"Retry-After": retry_after} if retry_after else {})
         if state["stats_status"]:
             return jsonify({"status": "error"}), state["stats_status"]
-        if request.args.get("username") != state["events_owner"] or request.args.get("token") != state["events_token"]:
+        token = state["stats_token"] or state["events_token"]
+        if request.args.get("username") != state["events_owner"] or request.args.get("token") != token:
             return jsonify({"status": "not found"}), 404
         return jsonify(state["stats_body"])
