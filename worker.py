@@ -12,6 +12,9 @@ so any process notices a dead worker's run (docs/reliability.md, "Jobs: dead wor
 While Redis is unreachable, at start or later, the worker says so in one line on stderr and retries every
 WORKER_REDIS_RETRY_SECONDS; SIGTERM or Ctrl-C stops it at once while it waits, after the current job while
 it works.
+
+Log lines go to stderr in the format MHC_LOG_FORMAT names, at MHC_LOG_LEVEL; each line written while a job runs
+carries its run id (docs/production.md, "Logging").
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def _serve(app, qs, names: list[str], with_scheduler: bool) -> int:
             if stop.is_set():
                 break
             try:
-                worker.work(with_scheduler=False)  # our SchedulerThread schedules; RQ's would fork a process
+                # Our SchedulerThread schedules (RQ's would fork a process); RQ's lines follow MHC_LOG_LEVEL.
+                worker.work(with_scheduler=False, logging_level=app.config.get("LOG_LEVEL") or "INFO")
             except redis.RedisError as exc:
                 print(f"Lost Redis at {_safe_url(app.config['REDIS_URL'])} ({_reason(exc)})", file=sys.stderr)
             stop.wait(1)  # RQ left its loop (Redis lost, or a stop): never spin

@@ -12,8 +12,10 @@ def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config.from_env())
 
-    from mhc import admin, auth, cli, database, health, input_guard, jobs
+    from mhc import admin, auth, cli, database, health, input_guard, jobs, logs, web_security
 
+    logs.init_logging(app)  # first: every later hook's log lines carry the request id
+    web_security.init_web_security(app)
     database.init_database(app)
     input_guard.init_input_guard(app)
     auth.init_auth(app)

@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.exc import OperationalError
 
 from mhc.database import DatabaseUnavailable, check_database
+from mhc.logs import use_cli_level
 
 DATABASE_EXIT = 2  # the database cannot be reached, or stayed locked past the busy timeout
 FAILURE_EXIT = 1
@@ -41,6 +42,7 @@ def one_line_errors(command: click.Command) -> click.Command:
 def _guarded(callback):
     @functools.wraps(callback)
     def run(*args, **kwargs):
+        use_cli_level()  # a command's own output stays readable: only warnings are logged unless MHC_LOG_LEVEL says
         try:
             return callback(*args, **kwargs)
         except click.ClickException:
@@ -59,13 +61,14 @@ def _guarded(callback):
 def expected_error(exc: BaseException) -> CommandError | None:
     """The one-line error for a failure an operator can act on; None for a bug (keep its traceback)."""
     from mhc.jobs import JobAlreadyRunning, JobsUnavailable
+    from mhc.services.crypto import SecretsUndecryptable
     from mhc.services.follow_ledger import FollowListError
 
     if isinstance(exc, DatabaseUnavailable):
         return CommandError(str(exc), DATABASE_EXIT)
     if isinstance(exc, OperationalError):
         return CommandError(_database_reason(exc), DATABASE_EXIT)
-    if isinstance(exc, (JobsUnavailable, JobAlreadyRunning, FollowListError)):
+    if isinstance(exc, (JobsUnavailable, JobAlreadyRunning, FollowListError, SecretsUndecryptable)):
         return CommandError(str(exc))
     if isinstance(exc, redis.RedisError):
         return CommandError(f"the job queue is unavailable ({exc}); nothing was started")

@@ -1,12 +1,13 @@
 """Events API listener and Stats API poll as jobs.
 
 The listener normally runs as its own process, `python worker.py events`: it records a JobRun
-(kind "events_listen") and longpolls until stopped. Run it under a supervisor that restarts it
-(systemd `Restart=on-failure`, Docker `restart: unless-stopped`): it resumes from the stored
+(kind "events_listen") and longpolls until stopped; its log lines carry that run's id. Run it under a
+supervisor that restarts it (deploy/mhc-events.service, `Restart=on-failure`): it resumes from the stored
 cursor, so a restart neither replays nor skips events. A token refused by the API (400/401/404)
 ends the run as failed with that message on the Jobs page and exit code 3: paste a new token,
-then restart it. The same loop can also run as an RQ job (bounded by `max_seconds`, below the
-RQ job timeout), e.g. when the Jobs page retries a run.
+then restart it. A second listener started while one runs exits 4 (one run per lock key). The
+same loop can also run as an RQ job (bounded by `max_seconds`, below the RQ job timeout), e.g. when
+the Jobs page retries a run.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import uuid
 from flask import current_app
 
 from mhc.clients.events_api import EventsTokenError
+from mhc.clients.http import make_session
 from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning, insert_run
 from mhc.jobs.runner import execute, job_kind, set_progress
 from mhc.models import JobRun, utcnow
 from mhc.services import events
+from mhc.services.crypto import SecretsUndecryptable
 
 LOCK_KEY = "events_listen"
 RQ_MAX_SECONDS = 3000  # RQ jobs are killed after an hour; stop cleanly before that
@@ -42,10 +46,8 @@ def events_listen(run_id, max_seconds: float | None = RQ_MAX_SECONDS, max_batche
 @job_kind("stats_poll")
 def stats_poll(run_id) -> dict:
     """Record one Stats API reading of the owner's account (no-op without a Stats token)."""
-    import requests
-
     settings = events.ListenSettings.from_config(current_app.config)
-    return {"samples": events.poll_stats(db.session, settings, requests.Session(), utcnow)}
+    return {"samples": events.poll_stats(db.session, settings, make_session(settings.http), utcnow)}
 
 
 def _counts(totals: events.ListenTotals) -> dict:
@@ -62,9 +64,11 @@ def run_listener_process(max_seconds: float | None = None, max_batches: int | No
         status="queued",
         created_at=utcnow(),
     )
-    db.session.add(run)
-    db.session.commit()
-    run_id = str(run.id)
+    try:
+        run_id = str(insert_run(run).id)
+    except JobAlreadyRunning as exc:  # one listener at a time; a dead one's key frees once its heartbeat is stale
+        print(f"Error: {exc}")
+        return 4
     db.session.remove()
     stop = threading.Event()
     current_app.extensions.update(mhc_events_process=True, mhc_events_stop=stop)
@@ -77,7 +81,7 @@ def run_listener_process(max_seconds: float | None = None, max_batches: int | No
     except EventsTokenError as exc:
         print(f"Error: {exc}")
         return 3
-    except events.EventsNotConfigured as exc:
+    except (events.EventsNotConfigured, SecretsUndecryptable) as exc:
         print(f"Error: {exc}")
         return 2
     finally:

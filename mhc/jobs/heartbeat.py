@@ -8,6 +8,7 @@ are noticed").
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -37,8 +38,12 @@ def worker_name(kind: str) -> str:
 def run_heartbeat(run_id: uuid.UUID, interval: float) -> Iterator[None]:
     """Refresh the run's heartbeat_at every `interval` seconds while the block executes."""
     stop = threading.Event()
+    # Started in a copy of this context, so its log lines carry the run id like the run's own.
     beater = threading.Thread(
-        target=_beat_run, args=(db.engine, run_id, interval, stop), name="mhc-run-heartbeat", daemon=True
+        target=contextvars.copy_context().run,
+        args=(_beat_run, db.engine, run_id, interval, stop),
+        name="mhc-run-heartbeat",
+        daemon=True,
     )
     me = threading.get_ident()
     _CURRENT[me] = run_id

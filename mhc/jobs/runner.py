@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from mhc.extensions import db
 from mhc.jobs.heartbeat import run_heartbeat
+from mhc.logs import run_context
 from mhc.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,21 @@ def set_progress(run_id, progress: int | None = None, text: str | None = None) -
 
 def execute(run_id: str) -> dict | None:
     """RQ entry point: run the JobRun's function and store status, counts and errors."""
+    with run_context(run_id):  # every log line of the run, here or in its heartbeat thread, names it
+        return _execute(run_id)
+
+
+def _execute(run_id: str) -> dict | None:
     run = db.session.get(JobRun, _uuid(run_id))
     if run is None or run.status == "cancelled":
         db.session.remove()
         return None
-    fn = kinds()[run.kind]
+    kind, fn = run.kind, kinds()[run.kind]
     args = dict(run.args or {})
     now = utcnow()
     _mark(run_id, status="running", started_at=now, heartbeat_at=now, error=None, traceback=None)
     db.session.remove()
+    log.info("%s started", kind)
     try:
         # The run beats on its own clock, not on progress reports: a long browser page is not a death.
         with run_heartbeat(_uuid(run_id), current_app.config["WORKER_HEARTBEAT_SECONDS"]):
@@ -64,11 +71,17 @@ def execute(run_id: str) -> dict | None:
         db.session.rollback()
         _mark(run_id, status="failed", finished_at=utcnow(), error=_one_line(exc), traceback=traceback.format_exc())
         db.session.remove()
+        log.warning("%s failed after %.1f s: %s", kind, _seconds_since(now), _one_line(exc))
         raise
     final = "held" if isinstance(counts, dict) and counts.get("held") else "finished"
     _mark(run_id, status=final, finished_at=utcnow(), progress=100, counts=counts)
     db.session.remove()
+    log.info("%s %s after %.1f s: %s", kind, final, _seconds_since(now), counts)
     return counts
+
+
+def _seconds_since(start) -> float:
+    return (utcnow() - start).total_seconds()
 
 
 def _mark(run_id, **values) -> None:
