@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+# The runtime lock only (every package pinned with its hashes); tests and tooling are in requirements-dev.txt.
+.venv/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 export FLASK_APP=wsgi
 
 .venv/bin/flask check-db
