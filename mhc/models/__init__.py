@@ -8,8 +8,15 @@ from mhc.models.persons import Person, Profile, Role, merge_role, normalise_user
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret
 from mhc.models.sources import AffiliateSnapshot, FeedQuarantine, Interaction, Snapshot, Thumbnail
-from mhc.models.system import SystemPermission, SystemRole, SystemSession, SystemUser, role_permissions
-from mhc.models.system import SystemRecoveryCode, SystemTwoFactor
+from mhc.models.system import (
+    SystemPermission,
+    SystemRecoveryCode,
+    SystemRole,
+    SystemSession,
+    SystemTwoFactor,
+    SystemUser,
+    role_permissions,
+)
 from mhc.models.types import utcnow
 
 __all__ = [
