@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from mhc.auth.passwords import verify_password
 from mhc.models import SystemRecoveryCode, SystemRole, SystemTwoFactor, SystemUser, utcnow
-from mhc.services import audit, crypto, login_throttle
+from mhc.services import audit, crypto, login_sessions, login_throttle
 
 RECOVERY_CODE_COUNT = 10
 # Codes of the step before and after the current 30-second step are accepted too, for clock drift.
@@ -188,12 +188,15 @@ def disable(session: Session, user: SystemUser, proof: str, *, now: datetime | N
 
 
 def reset(session: Session, user_id, *, actor) -> bool:
-    """An admin removes a user's two-factor login (lost device); True when there was one. Audits and commits."""
+    """An admin removes a user's two-factor login (a lost or stolen device); True when there was one. The user's
+    open sessions end too, since whoever holds the device may hold one. Audits and commits."""
     user = session.get(SystemUser, user_id)
     if user is None:
         raise TwoFactorError("no such system user")
     had = _row(session, user_id) is not None
     _remove(session, user_id)
+    if had:
+        login_sessions.revoke_all(session, user, "two_factor_reset")
     audit.record(
         session,
         action="two_factor_reset",

@@ -252,6 +252,7 @@ def test_admin_resets_a_users_two_factor_login(app, client, auth, make_user):
     _enrol(client)
     _logout(client)
     g.pop("_login_user", None)
+    assert user.session_version == 1
     admin = auth.as_role("admin")
     page = client.get("/system_two_factor/").get_data(as_text=True)
     assert f'data-username="{user.username}"' in page
@@ -260,6 +261,8 @@ def test_admin_resets_a_users_two_factor_login(app, client, auth, make_user):
     assert not two_factor.is_enabled(db.session, user.id)
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "two_factor_reset")).one()
     assert (entry.user_id, entry.object_id, entry.diff) == (admin.id, str(user.id), {"two_factor": ["on", "off"]})
+    db.session.refresh(user)
+    assert user.session_version == 2  # every session the user opened before the reset is refused from now on
     _logout(client)
     assert auth.login(user.username, password).headers["Location"] == "/"
 
