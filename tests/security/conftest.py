@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-# (backend, family) -> (requests sent, answered 5xx, seconds); filled by test_fuzz_routes.
+# (backend, family) -> (requests sent, answered 5xx, seconds); filled by test_fuzz_routes, in this process or,
+# under pytest-xdist, from the user property its reports carry back from the worker processes.
 FUZZ_TOTALS: dict[tuple[str, str], tuple[int, int, float]] = {}
+FUZZ_PROPERTY = "hostile_input_totals"
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == FUZZ_PROPERTY:
+            backend, family, sent, failed, seconds = value
+            FUZZ_TOTALS[(backend, family)] = (sent, failed, seconds)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -22,7 +22,7 @@ from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, SystemUser, utcnow
 from mhc.services import demo, thumbnails
 from tests.auth.permission_table import PERMISSION_TABLE
-from tests.security.conftest import FUZZ_TOTALS
+from tests.security.conftest import FUZZ_PROPERTY, FUZZ_TOTALS
 from tests.security.hostile import (
     FAMILIES,
     RECORDER,
@@ -301,7 +301,7 @@ def _anonymous_login(fz: Fuzzer, values: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_hostile_values_never_answer_5xx(fuzzer, family):
+def test_hostile_values_never_answer_5xx(fuzzer, family, record_property):
     values = FAMILIES[family]
     targets = _get_targets(fuzzer)
     _fuzz_gets(fuzzer, targets, values)
@@ -309,7 +309,7 @@ def test_hostile_values_never_answer_5xx(fuzzer, family):
     _anonymous_login(fuzzer, values)
     elapsed = time.monotonic() - fuzzer.started
     assert fuzzer.client.get("/").status_code == 200, "the walk lost its admin session: it proves nothing"
-    _report(family, fuzzer, elapsed)
+    _report(family, fuzzer, elapsed, record_property)
     params = {rule.endpoint: set(names) for rule, _url, _base, names in targets}
     assert "flt0_tag_is" in params["users_following.index_view"], "filters are read from the view objects"
     assert {"tab", "person", "room", "since", "until", "before"} <= params["events.index"], "custom views' own"
@@ -318,6 +318,8 @@ def test_hostile_values_never_answer_5xx(fuzzer, family):
     )
 
 
-def _report(family: str, fz: Fuzzer, elapsed: float) -> None:
-    """Keep this family's totals for the end-of-run summary (tests/security/conftest.py)."""
+def _report(family: str, fz: Fuzzer, elapsed: float, record_property) -> None:
+    """Keep this family's totals for the end-of-run summary (tests/security/conftest.py); the report's
+    properties carry them to the main process when the suite runs in several (pytest-xdist)."""
     FUZZ_TOTALS[(db.engine.dialect.name, family)] = (fz.sent, len(fz.failures), elapsed)
+    record_property(FUZZ_PROPERTY, [db.engine.dialect.name, family, fz.sent, len(fz.failures), elapsed])
