@@ -16,6 +16,7 @@ from config import TestConfig
 from mhc import create_app
 from mhc.auth import permissions as perms
 from mhc.extensions import db
+from tests.security import totals as fuzz_totals
 
 # Rows the migrations seed; everything else is deleted after each test.
 SEEDED_TABLES = {"system_roles", "system_permissions", "system_role_permissions", "alembic_version"}
@@ -211,3 +212,11 @@ def fake_cb_config(fake_cb) -> dict:
         "STATS_API_URL": f"{base}/statsapi/",
         "OWNER_USERNAME": "hudson",
     }
+
+
+def pytest_runtest_logreport(report):
+    fuzz_totals.collect(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    fuzz_totals.summarise(terminalreporter)

@@ -22,7 +22,6 @@ from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, SystemUser, utcnow
 from mhc.services import demo, thumbnails
 from tests.auth.permission_table import PERMISSION_TABLE
-from tests.security.conftest import FUZZ_PROPERTY, FUZZ_TOTALS
 from tests.security.hostile import (
     FAMILIES,
     RECORDER,
@@ -30,6 +29,7 @@ from tests.security.hostile import (
     flask_admin_params,
     post_forms,
 )
+from tests.security.totals import FUZZ_PROPERTY, FUZZ_TOTALS
 
 # The PNG signature and an IHDR chunk: enough for thumbnails.image_type to call it a PNG.
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
@@ -319,7 +319,7 @@ def test_hostile_values_never_answer_5xx(fuzzer, family, record_property):
 
 
 def _report(family: str, fz: Fuzzer, elapsed: float, record_property) -> None:
-    """Keep this family's totals for the end-of-run summary (tests/security/conftest.py); the report's
+    """Keep this family's totals for the end-of-run summary (tests/security/totals.py); the report's
     properties carry them to the main process when the suite runs in several (pytest-xdist)."""
     FUZZ_TOTALS[(db.engine.dialect.name, family)] = (fz.sent, len(fz.failures), elapsed)
     record_property(FUZZ_PROPERTY, [db.engine.dialect.name, family, fz.sent, len(fz.failures), elapsed])

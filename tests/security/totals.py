@@ -1,4 +1,7 @@
-"""The route fuzz test's totals, printed at the end of the run (requests sent and 5xx answers per backend)."""
+"""The route fuzz test's totals, printed at the end of the run (requests sent and 5xx answers per backend).
+
+The hooks are wired in tests/conftest.py: under pytest-xdist the main process never loads this folder's
+conftest, so a hook defined here would not run where the summary is printed."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ FUZZ_TOTALS: dict[tuple[str, str], tuple[int, int, float]] = {}
 FUZZ_PROPERTY = "hostile_input_totals"
 
 
-def pytest_runtest_logreport(report):
+def collect(report) -> None:
+    """Take the totals a fuzz test's report carries (its user property)."""
     if report.when != "call":
         return
     for name, value in report.user_properties:
@@ -17,7 +21,8 @@ def pytest_runtest_logreport(report):
             FUZZ_TOTALS[(backend, family)] = (sent, failed, seconds)
 
 
-def pytest_terminal_summary(terminalreporter):
+def summarise(terminalreporter) -> None:
+    """Write the totals per backend and family."""
     if not FUZZ_TOTALS:
         return
     terminalreporter.section("hostile input")
