@@ -42,28 +42,11 @@ def authenticate(
     refusal = login_throttle.check(session, throttle, remote_addr=remote_addr, login=login, user=user)
     if refusal:
         changes = {"reason": refusal.reason, "wait_seconds": refusal.wait_seconds}
-        audit.record(
-            session,
-            action="login_throttled",
-            object_type="system_user",
-            object_id=user.id if user else None,
-            username=login,
-            remote_addr=remote_addr,
-            changes=changes,
-        )
-        session.commit()
+        _record_refusal(session, "login_throttled", user, login, remote_addr, changes)
         return LoginResult(None, refusal.message, throttled=True, retry_after=refusal.wait_seconds)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.is_active:
-        audit.record(
-            session,
-            action="login_failed",
-            object_type="system_user",
-            object_id=user.id if user else None,
-            username=login,
-            remote_addr=remote_addr,
-        )
-        session.commit()
+        _record_refusal(session, "login_failed", user, login, remote_addr)
         return LoginResult(None, "Invalid username or password." if not ok else "This account is deactivated.")
     if needs_rehash(user.password_hash):  # the configured argon2 cost changed since this hash was made
         user.password_hash = hash_password(password)
@@ -81,6 +64,20 @@ def authenticate(
     )
     session.commit()
     return LoginResult(user)
+
+
+def _record_refusal(session: Session, action: str, user, login: str, remote_addr, changes=None) -> None:
+    """Audit a refused login under the name typed (and the user, when it names one); commit."""
+    audit.record(
+        session,
+        action=action,
+        object_type="system_user",
+        object_id=user.id if user else None,
+        username=login,
+        remote_addr=remote_addr,
+        changes=changes,
+    )
+    session.commit()
 
 
 # A new system user gets the least-privileged role unless another is chosen.
