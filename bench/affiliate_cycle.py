@@ -27,7 +27,8 @@ from mhc import create_app  # noqa: E402
 from mhc.clients.affiliate_api import parse_room  # noqa: E402
 from mhc.extensions import db  # noqa: E402
 from mhc.models import Person, PriorityLookup, Profile, utcnow  # noqa: E402
-from mhc.services import affiliate, bulk  # noqa: E402
+from mhc.services import bulk  # noqa: E402
+from mhc.services.sources import affiliate  # noqa: E402
 
 CHUNK = 20_000
 

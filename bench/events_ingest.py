@@ -30,7 +30,7 @@ from config import TestConfig  # noqa: E402
 from mhc import create_app  # noqa: E402
 from mhc.extensions import db  # noqa: E402
 from mhc.models import utcnow  # noqa: E402
-from mhc.services import events, events_feed  # noqa: E402
+from mhc.services.sources import events, events_feed  # noqa: E402
 
 OWNER = "hudson"
 BATCH = 250
@@ -125,7 +125,7 @@ def median_ms(fn) -> float:
 
 
 def bench_page(app, big: int) -> None:
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     with app.app_context():
         accounts.create_user(db.session, "bench_admin", "bench@example.test", "bench password 123", "admin")

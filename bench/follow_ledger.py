@@ -25,7 +25,7 @@ from config import TestConfig  # noqa: E402
 from mhc import create_app  # noqa: E402
 from mhc.extensions import db  # noqa: E402
 from mhc.services import bulk  # noqa: E402
-from mhc.services.follow_ledger import apply_follow_list  # noqa: E402
+from mhc.services.follows.follow_ledger import apply_follow_list  # noqa: E402
 
 PERSONS = 200_000
 SIZES = (2_000, 20_000, 100_000)

@@ -131,7 +131,8 @@ def _prepare(app, persons: int, snapshots_per_model: int | None) -> None:
     """Migrate, load demo data once (L scale), VACUUM ANALYZE, and make the bench admin."""
     from flask_migrate import upgrade
 
-    from mhc.services import accounts, demo
+    from mhc.services import demo
+    from mhc.services.access import accounts
 
     upgrade()
     if demo.is_empty(db.session):

@@ -140,7 +140,7 @@ def csrf_token_from(html: str) -> str:
 @pytest.fixture
 def make_user(app):
     """Create a system user with a role; returns (user, password)."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     def _make(role: str = "viewer", username: str | None = None, password: str = "correct horse battery"):  # noqa: S107
         username = username or f"{role}_{uuid.uuid4().hex[:6]}"

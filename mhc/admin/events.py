@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional
 from mhc.admin.base import SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.services import events, events_feed, quarantine
+from mhc.services.sources import events, events_feed, quarantine
 
 
 def _date(raw: str | None, *, end: bool = False) -> datetime | None:

@@ -7,7 +7,7 @@ import re
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 from mhc.models import Person, Profile
-from mhc.services import directory
+from mhc.services.users import directory
 
 AGE_RANGE_RE = re.compile(r"^\s*(\d{1,3})?\s*-\s*(\d{1,3})?\s*$|^\s*(\d{1,3})\s*$")
 WINDOWS = {"7": 7, "30": 30, "90": 90}

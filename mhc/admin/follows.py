@@ -18,8 +18,9 @@ from mhc.input_guard import shorten
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
 from mhc.models import JobRun, utcnow
-from mhc.services import follow_ledger, held_lists, secrets
-from mhc.services.follow_import import follower_yardstick, read_import_files
+from mhc.services import secrets
+from mhc.services.follows import follow_ledger, held_lists
+from mhc.services.follows.follow_import import follower_yardstick, read_import_files
 
 CATEGORY = "Admin"
 DIRECTIONS = {"following": "following", "followers": "follower", "follower": "follower"}

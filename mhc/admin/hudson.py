@@ -13,7 +13,7 @@ from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import utcnow
-from mhc.services import dashboard
+from mhc.services.owner import dashboard
 
 # The follow-sync trigger lives on the Follows page (mhc/admin/follows.py).
 SYNC_ENDPOINT = "follows.sync"

@@ -12,7 +12,7 @@ from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import PriorityLookup, Profile, utcnow
-from mhc.services import directory
+from mhc.services.users import directory
 
 
 class ProfileView(SecuredBaseView):

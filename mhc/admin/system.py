@@ -20,7 +20,7 @@ from mhc.auth import current_session_token
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemPermission, SystemRole, SystemUser
-from mhc.services import accounts, login_sessions
+from mhc.services.access import accounts, login_sessions
 
 CATEGORY = "Admin"
 
@@ -68,7 +68,7 @@ class SystemUserView(SecuredModelView):
     form_widget_args = {"new_password": {"autocomplete": "new-password"}}
 
     def scaffold_form(self):
-        # The username and email rules live in mhc.services.accounts; their refusals are flashed.
+        # The username and email rules live in mhc.services.access.accounts; their refusals are flashed.
         form = super().scaffold_form()
         form.username.kwargs["validators"] = [DataRequired(), Length(max=150)]
         form.role.kwargs["allow_blank"] = False

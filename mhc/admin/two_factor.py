@@ -14,7 +14,7 @@ from mhc.admin.base import SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import SystemRole
-from mhc.services import two_factor
+from mhc.services.access import two_factor
 
 
 class CodeForm(SecureForm):

@@ -26,7 +26,8 @@ from mhc.jobs.batch_jobs import enqueue_batch
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
 from mhc.models import JobRun, Person, Profile, utcnow
 from mhc.models.persons import ROLE_VALUES
-from mhc.services import directory, insights, priorities, thumbnails
+from mhc.services.follows import insights
+from mhc.services.users import directory, priorities, thumbnails
 
 CATEGORY = "Users"
 STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}

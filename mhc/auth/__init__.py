@@ -11,7 +11,7 @@ from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, iden
 
 from mhc.extensions import csrf, db, login_manager, principal
 from mhc.models import SystemUser
-from mhc.services import login_sessions
+from mhc.services.access import login_sessions
 
 # A granted permission, kept apart from role names so a role called "view_users" grants nothing.
 PermissionNeed = partial(Need, "permission")

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from mhc.auth.views import finish_login
 from mhc.extensions import db
-from mhc.services import login_throttle, two_factor
+from mhc.services.access import login_throttle, two_factor
 
 bp = Blueprint("two_factor", __name__)
 

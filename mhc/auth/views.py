@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from mhc.auth import SESSION_TOKEN_KEY
 from mhc.extensions import db
-from mhc.services import accounts, login_sessions, login_throttle, two_factor
+from mhc.services.access import accounts, login_sessions, login_throttle, two_factor
 
 bp = Blueprint("auth", __name__)
 

@@ -62,7 +62,7 @@ def expected_error(exc: BaseException) -> CommandError | None:
     """The one-line error for a failure an operator can act on; None for a bug (keep its traceback)."""
     from mhc.jobs import JobAlreadyRunning, JobsUnavailable
     from mhc.services.crypto import SecretsUndecryptable
-    from mhc.services.follow_ledger import FollowListError
+    from mhc.services.follows.follow_ledger import FollowListError
 
     if isinstance(exc, DatabaseUnavailable):
         return CommandError(str(exc), DATABASE_EXIT)

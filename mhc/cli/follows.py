@@ -35,8 +35,8 @@ def _as_of(value: str | None) -> datetime:
 @click.option("--confirm-mass-removal", is_flag=True, help="Apply even if it unfollows more than the guard allows.")
 def import_list(direction, files, as_of, confirm_mass_removal):
     """Apply saved list pages or username files (together one complete list); print added/removed/unchanged."""
-    from mhc.services.follow_import import follower_yardstick, read_import_files
-    from mhc.services.follow_ledger import FollowListError, apply_follow_list
+    from mhc.services.follows.follow_import import follower_yardstick, read_import_files
+    from mhc.services.follows.follow_ledger import FollowListError, apply_follow_list
 
     require_database()
     d = "following" if direction == "following" else "follower"
@@ -67,7 +67,7 @@ def import_list(direction, files, as_of, confirm_mass_removal):
 @click.option("--json", "as_json", is_flag=True, help="Print the insights object as JSON.")
 def insights(as_of, window, as_json):
     """Unfollows in 7/30 days, average follow length, unfollow rate over the window."""
-    from mhc.services.insights import unfollow_insights
+    from mhc.services.follows.insights import unfollow_insights
 
     require_database()
     result = unfollow_insights(db.session, _as_of(as_of), int(window))

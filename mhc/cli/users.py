@@ -19,7 +19,7 @@ users_cli = AppGroup("users", help="System users (people who log into the panel)
 @click.option("--email", default="admin@example.com", show_default=True)
 def ensure_admin(username, email):
     """Create an admin if none exists and print its password once (MHC_ADMIN_PASSWORD if set)."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     require_database()
     user, password = accounts.ensure_admin(db.session, username, email, current_app.config.get("ADMIN_PASSWORD"))
@@ -43,7 +43,7 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def create_admin(username, email, password_stdin):
     """Create an admin system user (password prompted twice, or read from stdin)."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     require_database()
     try:
@@ -60,7 +60,7 @@ def create_admin(username, email, password_stdin):
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def create(username, email, role, password_stdin):
     """Create a system user, by default with the least-privileged role (password prompted twice, or from stdin)."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     require_database()
     role = role or accounts.DEFAULT_ROLE
@@ -74,7 +74,7 @@ def create(username, email, role, password_stdin):
 @users_cli.command("list")
 def list_users():
     """List system users: username, email, role, active, last login."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     require_database()
     for user in accounts.list_users(db.session):
@@ -89,7 +89,7 @@ def list_users():
 @click.argument("role")
 def set_role(username, role):
     """Give a system user another role (the last active admin cannot be demoted)."""
-    from mhc.services import accounts
+    from mhc.services.access import accounts
 
     require_database()
     try:

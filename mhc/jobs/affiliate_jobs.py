@@ -16,7 +16,8 @@ from mhc.extensions import db
 from mhc.jobs import enqueue
 from mhc.jobs.runner import job_kind, set_progress
 from mhc.models import JobRun, Person, utcnow
-from mhc.services import affiliate, priorities, thumbnails
+from mhc.services.sources import affiliate
+from mhc.services.users import priorities, thumbnails
 
 POLL_LOCK = "affiliate_poll"
 REFRESH_LOCK = "refresh_person"

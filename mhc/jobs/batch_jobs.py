@@ -6,7 +6,7 @@ from mhc.extensions import db
 from mhc.jobs import enqueue
 from mhc.jobs.runner import job_kind, set_progress
 from mhc.models import JobRun, SystemUser
-from mhc.services import directory, priorities
+from mhc.services.users import directory, priorities
 
 BATCH_ACTION = "batch_action"
 CHUNK = 1_000

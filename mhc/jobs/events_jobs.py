@@ -24,8 +24,8 @@ from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, insert_run
 from mhc.jobs.runner import execute, job_kind, set_progress
 from mhc.models import JobRun, utcnow
-from mhc.services import events
 from mhc.services.crypto import SecretsUndecryptable
+from mhc.services.sources import events
 
 LOCK_KEY = "events_listen"
 RQ_MAX_SECONDS = 3000  # RQ jobs are killed after an hour; stop cleanly before that

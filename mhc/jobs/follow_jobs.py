@@ -38,8 +38,9 @@ from mhc.scraping.follow_completeness import (
     second_read_reason,
 )
 from mhc.scraping.pages.follow_lists import FollowListPages, FollowScrapeError
-from mhc.services import follow_ledger, held_lists, secrets
-from mhc.services.follow_import import follower_yardstick
+from mhc.services import secrets
+from mhc.services.follows import follow_ledger, held_lists
+from mhc.services.follows.follow_import import follower_yardstick
 
 FOLLOW_SYNC = "follow_sync"
 DIRECTIONS = {"following": "following", "follower": "follower", "followers": "follower"}

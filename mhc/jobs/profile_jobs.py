@@ -14,7 +14,8 @@ from mhc.models import JobRun, Person, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page, pause
 from mhc.scraping.pages.profile import ProfilePage
 from mhc.scraping.parsers.profile import parse_profile_page
-from mhc.services import priorities, profiles, secrets
+from mhc.services import secrets
+from mhc.services.users import priorities, profiles
 
 PROFILE_SCRAPE = "profile_scrape"
 

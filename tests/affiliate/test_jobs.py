@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import Person
-from mhc.services import priorities
+from mhc.services.users import priorities
 from tests.jobs.helpers import run_job
 
 

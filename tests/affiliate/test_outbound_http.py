@@ -12,7 +12,8 @@ from mhc.clients import stats_api
 from mhc.clients.http import USER_AGENT, HttpSettings, TimeoutAdapter, failure_reason, make_session
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, OwnerStatsSample, Person
-from mhc.services import events, secrets
+from mhc.services import secrets
+from mhc.services.sources import events
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
 

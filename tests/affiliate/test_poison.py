@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FeedQuarantine, Person
-from mhc.services import priorities
+from mhc.services.users import priorities
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FeedQuarantine, Person, PriorityLookup, Profile, Thumbnail
-from mhc.services import affiliate, priorities
+from mhc.services.sources import affiliate
+from mhc.services.users import priorities
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
 

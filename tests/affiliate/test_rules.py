@@ -10,7 +10,8 @@ from sqlalchemy import select
 from mhc.clients.affiliate_api import AffiliateApiError, parse_room
 from mhc.extensions import db
 from mhc.models import Person, PriorityLookup, Profile
-from mhc.services import affiliate, priorities
+from mhc.services.sources import affiliate
+from mhc.services.users import priorities
 from tests.fake_chaturbate.affiliate import make_room
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

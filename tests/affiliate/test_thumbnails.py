@@ -11,7 +11,7 @@ import requests
 from mhc.clients.images import HostNotAllowed, host_allowed, image_fetcher
 from mhc.extensions import db
 from mhc.models import Person, Thumbnail
-from mhc.services import thumbnails
+from mhc.services.users import thumbnails
 from tests.fake_chaturbate.affiliate import PLACEHOLDER, photo_png
 from tests.users.conftest import add_person
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemUser
-from mhc.services import accounts
+from mhc.services.access import accounts
 
 
 def test_login_sets_last_login_and_audits(app, auth, make_user):

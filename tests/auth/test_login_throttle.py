@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemUser
-from mhc.services import login_throttle
-from mhc.services.login_throttle import ThrottleRules
+from mhc.services.access import login_throttle
+from mhc.services.access.login_throttle import ThrottleRules
 from tests.conftest import csrf_token_from
 
 RULES = ThrottleRules()  # the defaults, which are also the LOGIN_* settings of the test config

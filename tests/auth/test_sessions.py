@@ -13,7 +13,7 @@ from config import Config, ConfigError
 from mhc.auth import SESSION_TOKEN_KEY
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemSession, SystemUser, utcnow
-from mhc.services import accounts
+from mhc.services.access import accounts
 from tests.conftest import csrf_token_from
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemUser
-from mhc.services import accounts
+from mhc.services.access import accounts
 
 
 def _audits(action=None, object_type=None) -> list[AuditLog]:

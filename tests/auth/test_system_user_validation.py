@@ -1,4 +1,4 @@
-"""System user usernames and emails: one rule in mhc.services.accounts, enforced by the panel form and the CLI."""
+"""System user usernames and emails: one rule in services.access.accounts, enforced by the panel form and the CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from mhc.extensions import db
 from mhc.models import SystemRole, SystemUser
-from mhc.services import accounts
+from mhc.services.access import accounts
 
 BAD_USERNAMES = ["<script>", "ab", "a" * 65, "with space", "semi;colon", "ünïcode", "quote'd", ""]
 GOOD_USERNAMES = ["abc", "a" * 64, "Nora.Smith-2", "under_score"]

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from mhc.auth.two_factor import PENDING_KEY
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemRecoveryCode, SystemRole, SystemSession, SystemTwoFactor, utcnow
-from mhc.services import audit, login_throttle, two_factor
+from mhc.services import audit
+from mhc.services.access import login_throttle, two_factor
 from tests.conftest import csrf_token_from
 
 ACCOUNT = "/account/two-factor/"

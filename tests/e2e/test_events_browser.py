@@ -8,7 +8,7 @@ import pytest
 
 from mhc.extensions import db
 from mhc.models.owner import OwnerStatsSample
-from mhc.services import events
+from mhc.services.sources import events
 from tests.e2e.conftest import log_in
 from tests.events.feed import OWNER, T0, ev, msg
 

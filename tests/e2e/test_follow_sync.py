@@ -14,7 +14,7 @@ from mhc.jobs.follow_jobs import confirm_held_run, enqueue_follow_sync, run_foll
 from mhc.models import FollowEvent, FollowPending, JobRun, Person, Profile
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import job_artifacts, secrets
-from mhc.services.follow_ledger import apply_follow_list
+from mhc.services.follows.follow_ledger import apply_follow_list
 
 pytestmark = pytest.mark.e2e
 

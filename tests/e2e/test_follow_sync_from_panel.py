@@ -15,7 +15,7 @@ import pytest
 from mhc.extensions import db
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import secrets
-from mhc.services.follow_ledger import apply_follow_list
+from mhc.services.follows.follow_ledger import apply_follow_list
 from tests.e2e.conftest import log_in
 
 REDIS_URL = os.environ.get("MHC_TEST_REDIS_URL")

@@ -11,7 +11,7 @@ from mhc.extensions import db
 from mhc.jobs.follow_jobs import run_follow_sync_here
 from mhc.models import HeldFollowList
 from mhc.services import secrets
-from mhc.services.follow_ledger import apply_follow_list
+from mhc.services.follows.follow_ledger import apply_follow_list
 from tests.conftest import AuthActions, make_app
 
 pytestmark = pytest.mark.e2e

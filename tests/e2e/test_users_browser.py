@@ -8,7 +8,7 @@ import pytest
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup
-from mhc.services import thumbnails
+from mhc.services.users import thumbnails
 from tests.e2e.conftest import log_in
 from tests.users.conftest import NOW, add_person
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import Interaction
-from mhc.services import events, secrets
+from mhc.services import secrets
+from mhc.services.sources import events
 from tests.events.feed import OWNER, clock_for, ev
 
 BASE = "http://127.0.0.1:5001/events/"

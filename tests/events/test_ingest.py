@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from mhc.extensions import db
 from mhc.models import Interaction, Person
 from mhc.models.owner import BroadcastSegment, BroadcastSession
-from mhc.services import events, secrets
+from mhc.services import secrets
+from mhc.services.sources import events
 from tests.events.feed import OWNER, T0, build_batches, clock_for, ev, msg
 
 
@@ -170,7 +171,7 @@ def test_scripted_feed_counts_sessions_and_followers(app):
 
 def test_follow_event_newer_than_a_scrape_start_is_not_undone_by_it(app):
     from mhc.models import Profile
-    from mhc.services.follow_ledger import apply_follow_list
+    from mhc.services.follows.follow_ledger import apply_follow_list
 
     base = ["a1", "a2", "a3", "a4", "a5", "gone"]
     apply_follow_list(db.session, "follower", base, T0 - timedelta(hours=1), "list_scrape")

@@ -9,7 +9,8 @@ from mhc.clients.events_api import EventsTokenError
 from mhc.extensions import db
 from mhc.models import Interaction, JobRun
 from mhc.models.owner import OwnerStatsSample
-from mhc.services import events, secrets
+from mhc.services import secrets
+from mhc.services.sources import events
 from tests.events.feed import OWNER, build_batches, clock_for
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from mhc.extensions import db
 from mhc.models import AuditLog, Interaction, StoredSecret
 from mhc.models.owner import OwnerStatsSample
-from mhc.services import events, events_feed, secrets
+from mhc.services import secrets
+from mhc.services.sources import events, events_feed
 from tests.events.feed import OWNER, T0, ev, msg
 
 
@@ -163,7 +164,7 @@ def test_hudson_dashboard_numbers_and_charts(client, login_as, app):
             )
         )
     db.session.commit()
-    from mhc.services import dashboard
+    from mhc.services.owner import dashboard
 
     board = dashboard.build(db.session, OWNER, T0 + timedelta(hours=2))
     s = board.current_session
@@ -232,7 +233,7 @@ def test_hudson_growth_syncs_and_viewing_changes_nothing(client, login_as, app):
     events.ingest_batch(
         db.session, [ev("fc", "follow", user="fan_c")], "http://x/?i=2", now - timedelta(days=20), OWNER
     )
-    from mhc.services import dashboard
+    from mhc.services.owner import dashboard
 
     board = dashboard.build(db.session, OWNER, now)
     assert (board.new_followers, board.unfollows, board.net(7), board.net(30)) == ({7: 2, 30: 3}, {7: 1, 30: 1}, 1, 2)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from mhc.extensions import db
 from mhc.models import FeedQuarantine, Interaction, Person
-from mhc.services import events, feed_rules, secrets
+from mhc.services import secrets
+from mhc.services.sources import events, feed_rules
 from tests.events.feed import OWNER, T0, ev, msg
 
 LONG_NAME = "a" * 10_000

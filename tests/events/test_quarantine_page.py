@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from mhc.extensions import db
-from mhc.services import events, quarantine
+from mhc.services.sources import events, quarantine
 from tests.events.feed import OWNER, T0, ev
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from mhc.extensions import db
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
 from mhc.models import HeldFollowList, JobRun, Person, Profile, StoredSecret, utcnow
-from mhc.services import held_lists
-from mhc.services.follow_ledger import apply_follow_list
+from mhc.services.follows import held_lists
+from mhc.services.follows.follow_ledger import apply_follow_list
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

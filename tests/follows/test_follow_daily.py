@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 
 from mhc.extensions import db
 from mhc.models import FollowDaily, FollowEvent, Person, Profile
-from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
 T0 = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # half an hour before midnight: rows fall on two days
 
@@ -85,7 +85,7 @@ def test_triggers_keep_the_daily_totals_equal_to_the_history(app):
 
 def test_dashboard_charts_read_the_daily_totals(app):
     """Hudson's net-follows chart and its follower series without Stats API samples."""
-    from mhc.services import dashboard
+    from mhc.services.owner import dashboard
 
     names = [f"p{i}" for i in range(5)]
     apply_follow_list(db.session, "follower", names, T0, "list_scrape")

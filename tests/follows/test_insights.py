@@ -9,7 +9,7 @@ import pytest
 
 from mhc.extensions import db
 from mhc.models import FollowEvent, Person, Profile
-from mhc.services.insights import _followers_at, unfollow_insights, unfollows_per_day
+from mhc.services.follows.insights import _followers_at, unfollow_insights, unfollows_per_day
 
 AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ def test_bad_window(app):
 
 def test_the_ledger_records_where_each_follow_period_began(app):
     """Both write paths (complete lists, single observations) store the period start on unfollow rows."""
-    from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+    from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
     apply_follow_list(db.session, "follower", ["ann", "ben", "cal"], t(1, 1), "list_scrape")
     apply_follow_list(db.session, "follower", ["ann", "cal"], t(2, 1), "list_scrape")  # ben unfollows
@@ -162,7 +162,7 @@ def test_followers_at_matches_a_replay_of_the_history(app):
     history the ledger itself wrote from random lists and single observations."""
     import random
 
-    from mhc.services.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+    from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
     rng = random.Random(5)
     names = [f"p{i}" for i in range(40)]
@@ -191,7 +191,7 @@ def test_followers_at_matches_a_replay_of_the_history(app):
 def test_followers_recorded_before_the_history_count_at_the_window_start(app):
     """Followers the seed's tool marked without history rows were following at the window's start: one
     of ten unfollowing is a 10% rate, not a division by the (empty) history."""
-    from mhc.services.follow_ledger import apply_follow_list
+    from mhc.services.follows.follow_ledger import apply_follow_list
 
     for i in range(10):
         person = Person(id=uuid.uuid4(), username=f"old_{i}", role="VIEWER", first_seen_at=t(1, 1))
@@ -204,7 +204,7 @@ def test_followers_recorded_before_the_history_count_at_the_window_start(app):
 
 
 def _every_follower_number(as_of: datetime) -> dict:
-    from mhc.services import insights
+    from mhc.services.follows import insights
 
     return {
         "insights": [unfollow_insights(db.session, as_of, w).to_dict() for w in (7, 30, 90, None)],
@@ -223,7 +223,7 @@ def test_excluded_persons_count_in_no_follower_number(app):
 
     from sqlalchemy import delete, update
 
-    from mhc.services.follow_ledger import apply_follow_list
+    from mhc.services.follows.follow_ledger import apply_follow_list
 
     rng = random.Random(11)
     names = [f"p{i}" for i in range(30)]

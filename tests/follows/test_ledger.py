@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import FollowEvent, Person, Profile
-from mhc.services.follow_ledger import (
+from mhc.services.follows.follow_ledger import (
     FollowListError,
     FollowObservation,
     _Sql,

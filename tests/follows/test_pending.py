@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import FollowEvent, FollowPending, Person, Profile
-from mhc.services.follow_ledger import (
+from mhc.services.follows.follow_ledger import (
     FollowObservation,
     apply_follow_list,
     apply_observations,

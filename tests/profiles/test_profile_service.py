@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup, Profile, Snapshot
 from mhc.scraping.parsers.profile import ProfileParseResult, parse_profile_page
-from mhc.services import profiles
+from mhc.services.users import profiles
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -20,7 +20,8 @@ from flask_admin.model import BaseModelView
 
 from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, SystemUser, utcnow
-from mhc.services import demo, thumbnails
+from mhc.services import demo
+from mhc.services.users import thumbnails
 from tests.auth.permission_table import PERMISSION_TABLE
 from tests.security.hostile import (
     FAMILIES,

@@ -16,7 +16,7 @@ from mhc.extensions import db
 from mhc.input_guard import bounded_int, shorten
 from mhc.models import Interaction, Person, PriorityLookup, Profile, StoredSecret
 from mhc.services import secrets
-from mhc.services.follow_ledger import apply_follow_list
+from mhc.services.follows.follow_ledger import apply_follow_list
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TEN_KB_NAME = "a" * 10240

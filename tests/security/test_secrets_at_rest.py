@@ -19,7 +19,8 @@ from mhc.extensions import db
 from mhc.jobs import events_jobs
 from mhc.jobs.follow_jobs import run_follow_sync_here
 from mhc.models.types import UTCDateTime
-from mhc.services import audit, crypto, events, secrets
+from mhc.services import audit, crypto, secrets
+from mhc.services.sources import events
 from tests.conftest import make_app
 from tests.foundation.test_migrations import empty_db_url  # noqa: F401 (fixture)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, PriorityLookup
-from mhc.services import directory
+from mhc.services.users import directory
 from tests.users.conftest import add_person
 
 
@@ -211,7 +211,7 @@ def test_add_to_queue_hidden_and_refused_without_permission(client, auth, login_
 
 
 def test_failed_lookup_shows_reason(client, login_as, cast):
-    from mhc.services import priorities
+    from mhc.services.users import priorities
 
     priorities.set_priority(db.session, [cast["dave"].id], 1)
     priorities.mark_status(db.session, [cast["dave"].id], "failed", reason="profile page did not load")

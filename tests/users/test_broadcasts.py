@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot
-from mhc.services.broadcasts import SnapshotPoint, describe, group_broadcasts
+from mhc.services.owner.broadcasts import SnapshotPoint, describe, group_broadcasts
 from tests.users.conftest import add_person
 
 T = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from mhc.extensions import db
 from mhc.models import Person, utcnow
-from mhc.services import directory
+from mhc.services.users import directory
 
 
 @pytest.mark.parametrize(

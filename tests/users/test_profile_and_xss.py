@@ -9,7 +9,8 @@ from bs4 import BeautifulSoup
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Interaction, Snapshot
-from mhc.services import audit, priorities
+from mhc.services import audit
+from mhc.services.users import priorities
 from tests.users.conftest import NOW, add_person
 
 SCRIPT = "<script>alert(1)</script>"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile, Snapshot
 from mhc.scraping.parsers.profile import ProfileParseResult, is_placeholder_image
-from mhc.services.follow_ledger import FollowObservation, apply_observations
+from mhc.services.follows.follow_ledger import FollowObservation, apply_observations
 
 SOURCE = "profile_scrape"
 MIN_AGE, MAX_AGE = 18, 98  # same plausibility window as the Affiliate API poller

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from mhc.auth.passwords import hash_password, needs_rehash, verify_password
 from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
-from mhc.services import audit, login_sessions, login_throttle, two_factor
+from mhc.services import audit
+from mhc.services.access import login_sessions, login_throttle, two_factor
 
 
 class AccountError(ValueError):

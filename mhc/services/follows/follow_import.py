@@ -18,7 +18,7 @@ from mhc.models import Person, Profile
 from mhc.models.owner import OwnerStatsSample
 from mhc.scraping.follow_completeness import check_total, count_tolerance
 from mhc.scraping.parsers.follow_lists import parse_followed_cams_page, parse_followers_page
-from mhc.services.follow_ledger import normalise_names
+from mhc.services.follows.follow_ledger import normalise_names
 
 
 @dataclass

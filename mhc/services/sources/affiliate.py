@@ -45,8 +45,8 @@ from sqlalchemy.orm import Session
 from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
 from mhc.models.persons import Role
 from mhc.models.types import UTCDateTime
-from mhc.services import feed_rules, quarantine
 from mhc.services.bulk import insert_rows
+from mhc.services.sources import feed_rules, quarantine
 
 PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
 MIN_AGE, MAX_AGE = 18, 98  # outside this the feed's age is kept in the snapshot but not shown as fact

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mhc.clients.images import HostNotAllowed
 from mhc.models import Person, Thumbnail
-from mhc.services.directory import is_placeholder_image
+from mhc.services.users.directory import is_placeholder_image
 
 PLACEHOLDER_BYTES = 5045  # the branded "offline" image (§2); a little slack for re-encodings
 PLACEHOLDER_SLACK = 64

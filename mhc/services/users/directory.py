@@ -25,7 +25,8 @@ from sqlalchemy import Boolean, Select, String, and_, exists, func, literal, sel
 from sqlalchemy.orm import Query, Session, aliased
 
 from mhc.models import Person, PriorityLookup, Profile, Role, utcnow
-from mhc.services import audit, broadcasts
+from mhc.services import audit
+from mhc.services.owner import broadcasts
 from mhc.services.stats import format_count, planner_rows
 
 EXACT_COUNT_CAP = 2_000

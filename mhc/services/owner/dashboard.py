@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from mhc.models import FollowEvent, Interaction, JobRun, Person
 from mhc.models.owner import BroadcastSession, OwnerStatsSample
-from mhc.services import insights
-from mhc.services.insights import Insights
+from mhc.services.follows import insights
+from mhc.services.follows.insights import Insights
 
 
 @dataclass(frozen=True)

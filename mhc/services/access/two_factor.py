@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from mhc.auth.passwords import verify_password
 from mhc.models import SystemRecoveryCode, SystemRole, SystemTwoFactor, SystemUser, utcnow
-from mhc.services import audit, crypto, login_sessions, login_throttle
+from mhc.services import audit, crypto
+from mhc.services.access import login_sessions, login_throttle
 
 RECOVERY_CODE_COUNT = 10
 # Codes of the step before and after the current 30-second step are accepted too, for clock drift.

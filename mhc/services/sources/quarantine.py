@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from mhc.models import FeedQuarantine
 from mhc.models.types import UTCDateTime
-from mhc.services import feed_rules
-from mhc.services.events_feed import decode_cursor, encode_cursor
+from mhc.services.sources import feed_rules
+from mhc.services.sources.events_feed import decode_cursor, encode_cursor
 
 SOURCES = ("events", "affiliate")
 PAGE_SIZE = 50

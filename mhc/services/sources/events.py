@@ -26,8 +26,9 @@ from mhc.clients import events_api, stats_api
 from mhc.clients.http import HttpSettings, make_session
 from mhc.models import Interaction, Person, merge_role, normalise_username, utcnow
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample
-from mhc.services import feed_rules, quarantine, secrets
-from mhc.services.follow_ledger import FollowObservation, apply_observations
+from mhc.services import secrets
+from mhc.services.follows.follow_ledger import FollowObservation, apply_observations
+from mhc.services.sources import feed_rules, quarantine
 
 log = logging.getLogger(__name__)
 PLATFORM = "chaturbate"

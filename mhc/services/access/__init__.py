@@ -1,0 +1,1 @@
+"""System users and their access: accounts, login sessions, throttling and two-factor."""

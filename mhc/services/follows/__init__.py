@@ -1,0 +1,1 @@
+"""Follows: the follow ledger, manual imports, held lists and unfollow insights."""

@@ -1,0 +1,1 @@
+"""The owner's own numbers: the Hudson dashboard and broadcasts."""

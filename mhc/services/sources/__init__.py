@@ -1,0 +1,1 @@
+"""Data gathered from Chaturbate: Affiliate API cycles and the Events API feed."""
