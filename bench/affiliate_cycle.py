@@ -23,11 +23,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import TestConfig  # noqa: E402
-from mhc import create_app  # noqa: E402
+from mhc import create_app, sqlcompat  # noqa: E402
 from mhc.clients.affiliate_api import parse_room  # noqa: E402
 from mhc.extensions import db  # noqa: E402
-from mhc.models import Person, PriorityLookup, Profile, utcnow  # noqa: E402
-from mhc.services import bulk  # noqa: E402
+from mhc.models import PLATFORM, Person, PriorityLookup, Profile, utcnow  # noqa: E402
 from mhc.services.sources import affiliate  # noqa: E402
 
 CHUNK = 20_000
@@ -51,12 +50,11 @@ def fill_persons(total: int) -> None:
         size = min(CHUNK, total - have)
         ids = [uuid.uuid4() for _ in range(size)]
         persons = [
-            {"id": pid, "username": f"bench_{have + i}", "platform": "chaturbate", "role": "MODEL"}
-            | {"first_seen_at": now}
+            {"id": pid, "username": f"bench_{have + i}", "platform": PLATFORM, "role": "MODEL"} | {"first_seen_at": now}
             for i, pid in enumerate(ids)
         ]
-        bulk.insert_rows(db.session, Person.__table__, persons)
-        bulk.insert_rows(db.session, Profile.__table__, [{"person_id": pid} for pid in ids])
+        sqlcompat.insert_rows(db.session, Person.__table__, persons)
+        sqlcompat.insert_rows(db.session, Profile.__table__, [{"person_id": pid} for pid in ids])
         db.session.commit()
         have += size
         print(f"  persons: {have:,}", flush=True)
@@ -72,7 +70,7 @@ def add_lookups(n: int) -> None:
         {"person_id": pid, "priority": 1 + i % 2, "status": "queued", "created_at": now, "updated_at": now}
         for i, pid in enumerate(ids)
     ]
-    bulk.insert_rows(db.session, PriorityLookup.__table__, rows)
+    sqlcompat.insert_rows(db.session, PriorityLookup.__table__, rows)
     db.session.commit()
 
 

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import TestConfig  # noqa: E402
-from mhc import create_app  # noqa: E402
+from mhc import create_app, sqlcompat  # noqa: E402
 from mhc.extensions import db  # noqa: E402
-from mhc.services import bulk  # noqa: E402
+from mhc.models import PLATFORM  # noqa: E402
 from mhc.services.follows.follow_ledger import apply_follow_list  # noqa: E402
 
 PERSONS = 200_000
@@ -86,17 +86,17 @@ def _seed(count: int) -> None:
         {
             "id": pid,
             "username": f"user_{i}",
-            "platform": "chaturbate",
+            "platform": PLATFORM,
             "role": "MODEL" if i % 10 == 0 else "VIEWER",
             "first_seen_at": T,
         }
         for i, pid in enumerate(ids)
     ]
-    bulk.insert_rows(db.session, persons, person_rows)
+    sqlcompat.insert_rows(db.session, persons, person_rows)
     profile_rows = [{"person_id": pid, "following": False, "follower": False, "age_flagged": False} for pid in ids]
-    bulk.insert_rows(db.session, profiles, profile_rows)
+    sqlcompat.insert_rows(db.session, profiles, profile_rows)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
+    if sqlcompat.is_postgres(db.session):
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE persons"))
             conn.execute(sa.text("VACUUM ANALYZE profiles"))
@@ -146,14 +146,14 @@ def _per_row(names: list[str]) -> None:
     """The reference: one query (or more) per name, as the seed's tool did."""
     s = db.session
     for name in names:
-        pid = s.execute(sa.text("SELECT id FROM persons WHERE platform = 'chaturbate' AND username = :u"), {"u": name})
-        pid = pid.scalar()
+        query = sa.text("SELECT id FROM persons WHERE platform = :p AND username = :u")
+        pid = s.execute(query, {"p": PLATFORM, "u": name}).scalar()
         pid = uuid.UUID(str(pid)) if pid is not None else None
         if pid is None:
             pid = uuid.uuid4()
             s.execute(
                 sa.insert(db.metadata.tables["persons"]).values(
-                    id=pid, username=name, platform="chaturbate", role="VIEWER", first_seen_at=T
+                    id=pid, username=name, platform=PLATFORM, role="VIEWER", first_seen_at=T
                 )
             )
             s.execute(sa.insert(db.metadata.tables["profiles"]).values(person_id=pid))

@@ -110,8 +110,3 @@ def check_database() -> None:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         url = db.engine.url.render_as_string(hide_password=True)
         raise DatabaseUnavailable(f"cannot connect to the database {url}: {reason}") from None
-
-
-def is_postgres() -> bool:
-    """True when the bound engine is PostgreSQL."""
-    return db.engine.dialect.name == "postgresql"

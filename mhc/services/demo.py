@@ -1,4 +1,8 @@
-"""Realistic generated data for a newcomer's panel and for benchmarks, written set-based."""
+"""Realistic generated data for a newcomer's panel and for benchmarks, written set-based.
+
+Not an ingestion path: nobody is "seen" here, so persons are written whole (seeded ids, final roles, history
+already merged) rather than through services.persons.ensure_persons, which merges what a source observed.
+Generated usernames have the shape the username rule accepts, and rows share the one PLATFORM."""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from mhc import sqlcompat
 from mhc.models import (
+    PLATFORM,
     AffiliateSnapshot,
     FollowEvent,
     Interaction,
@@ -21,7 +27,6 @@ from mhc.models import (
     Snapshot,
     utcnow,
 )
-from mhc.services.bulk import insert_rows
 
 CHUNK = 5_000
 WORDS = (
@@ -118,7 +123,7 @@ class _Generator:
         person = {
             "id": pid,
             "username": self.username(),
-            "platform": "chaturbate",
+            "platform": PLATFORM,
             "role": role,
             "rid": None,
             "did": None,
@@ -379,11 +384,9 @@ def load(
             rows["snapshots"] += scraped
             rows["priority_lookups"] += gen.priority(person)
         for name, table in tables.items():
-            result.add(name, insert_rows(session, table, rows[name]))
+            result.add(name, sqlcompat.insert_rows(session, table, rows[name]))
         done += size
         progress(f"{done:,}/{n_persons:,} persons ({result.counts['affiliate_api_snapshots']:,} affiliate snapshots)")
-    if session.get_bind().dialect.name == "postgresql":
-        for name in tables:
-            session.execute(text(f'ANALYZE "{name}"'))
+    sqlcompat.analyze(session, *tables)
     session.commit()
     return result

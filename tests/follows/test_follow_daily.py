@@ -1,4 +1,4 @@
-"""follow_daily always equals a per-day aggregate of follow_events (triggers, migration 0010)."""
+"""follow_daily always equals a per-day aggregate of follow_events (triggers generated from follows/daily.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from mhc import sqlcompat
 from mhc.extensions import db
 from mhc.models import FollowDaily, FollowEvent, Person, Profile
+from mhc.services.follows import daily
 from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
 T0 = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # half an hour before midnight: rows fall on two days
@@ -24,7 +26,19 @@ def expected() -> dict:
         if row.action == "unfollow" and row.period_started_at is not None:
             totals[2] += 1
             totals[3] += (row.observed_at - row.period_started_at).total_seconds()
-    return {key: (f, u, n, round(s, 3)) for key, (f, u, n, s) in out.items() if (f, u, n, s) != (0, 0, 0, 0)}
+    python = {key: (f, u, n, round(s, 3)) for key, (f, u, n, s) in out.items() if (f, u, n, s) != (0, 0, 0, 0)}
+    # the definition the triggers are generated from, run as a query, gives the same totals
+    assert {
+        (d, day): (f, u, n, round(float(s), 3)) for d, day, f, u, n, s in db.session.execute(daily.aggregate())
+    } == {
+        **{key: (0, 0, 0, 0.0) for key in _days_with_rows()},
+        **python,
+    }
+    return python
+
+
+def _days_with_rows() -> set:
+    return {(r.direction, r.observed_at.astimezone(UTC).date()) for r in db.session.scalars(select(FollowEvent))}
 
 
 def stored() -> dict:
@@ -94,3 +108,19 @@ def test_dashboard_charts_read_the_daily_totals(app):
     points = dict(dashboard.net_follows_per_day(db.session, T0 + timedelta(days=3), days=5))
     assert points == {(day0 + timedelta(days=i)).isoformat(): {0: 5, 2: 1 - 2}.get(i, 0) for i in range(-1, 4)}
     assert dashboard.followers_series(db.session) == [(day0.isoformat(), 5), (day2.isoformat(), 4)]
+
+
+def _one_line(sql: str) -> str:
+    return " ".join(sql.replace(" ON public.", " ON ").split())
+
+
+def test_installed_triggers_are_the_ones_generated_from_the_definition(app):
+    """What the migrations installed is exactly what daily.py generates today, on either backend."""
+    generated = daily.triggers(db.session)
+    installed = sqlcompat.installed_triggers(db.session, "follow_events")
+    assert sorted(installed) == ["follow_daily_delete", "follow_daily_insert", "follow_daily_update"]
+    assert {n: _one_line(s) for n, s in installed.items()} == {n: _one_line(s) for n, s in generated.triggers.items()}
+    if generated.function:
+        assert sqlcompat.installed_function(db.session, generated.function) == generated.function_body
+    else:
+        assert sqlcompat.installed_function(db.session, "follow_daily_apply") is None

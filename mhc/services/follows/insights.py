@@ -1,6 +1,6 @@
 """Unfollow insights from the follow history (direction `follower`): used by the Unfollowed tab and the CLI.
 
-Definitions (issue 5), for an as-of time A and a window of W days:
+Definitions (docs/domain.md#unfollow-insights), for an as-of time A and a window of W days:
 - `unfollows_7d`, `unfollows_30d`: unfollow rows with observed_at in (A - 7 d, A] and (A - 30 d, A];
 - `avg_follow_days`: mean length in days of the follow periods ended by the window's unfollows, where a
   period starts at that person's newest `follow` row before the unfollow (recorded on the unfollow row as
@@ -12,9 +12,10 @@ Definitions (issue 5), for an as-of time A and a window of W days:
   later row is an `unfollow` (a follow older than the history, e.g. one the seed's tool recorded without
   history rows).
 
-Persons excluded from aggregates (`persons.is_excluded`: noise accounts such as bots, CHATURBATE.md §1)
-count nowhere here: their follower rows are subtracted from the per-day totals, and they are not among
-today's followers. The same holds for the owner's dashboard, which reads its numbers from this module.
+Persons excluded from aggregates (`persons.is_excluded`: noise accounts such as bots,
+docs/domain.md#excluded-persons) count nowhere here: their follower rows are subtracted from the per-day
+totals, and they are not among today's followers. The same holds for the owner's dashboard, which reads its
+numbers from this module.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from decimal import Decimal
 from sqlalchemy import func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
+from mhc import sqlcompat
 from mhc.models import FollowDaily, FollowEvent, Person, Profile
 
 DIRECTION = "follower"
@@ -98,7 +100,7 @@ def follower_changes(session: Session, as_of: datetime, days: int) -> tuple[int,
 
 def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _Totals]:
     """For each moment, the totals of the follower rows strictly after it: the per-day totals
-    (`follow_daily`, kept by triggers) of the days after the moment's UTC day, plus the rows of that day
+    (`follow_daily`, defined in daily.py) of the days after the moment's UTC day, plus the rows of that day
     that come after the moment, less the rows of excluded persons. Two queries whatever the size of the
     history, plus one for the excluded ids and one per 5,000 of them."""
     days = {m: m.astimezone(UTC).date() for m in moments}
@@ -123,10 +125,7 @@ def _totals_since(session: Session, moments: list[datetime]) -> dict[datetime, _
             )
         )
     rows = union_all(*parts).subquery()
-    if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", rows.c.observed_at - rows.c.period_started_at)
-    else:
-        seconds = (func.julianday(rows.c.observed_at) - func.julianday(rows.c.period_started_at)) * 86400
+    seconds = sqlcompat.seconds_between(rows.c.observed_at, rows.c.period_started_at)
     unfollow = rows.c.action == "unfollow"
     edge_rows = session.execute(
         select(

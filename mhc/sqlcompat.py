@@ -1,0 +1,383 @@
+"""Every difference between SQLite and PostgreSQL the application relies on, and nothing else.
+
+No other module asks which database it runs on: it calls a function here, or uses an expression from here
+that compiles to each backend's own SQL (docs/architecture.md#database-differences). Functions take a
+Session, a Connection or an Engine (`bind`), so migrations use them too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement, Executable, FunctionElement
+
+Bind = Session | Connection | Engine
+
+
+def _dialect(bind: Bind) -> Dialect:
+    return (bind if isinstance(bind, (Connection, Engine)) else bind.get_bind()).dialect  # a (scoped) Session
+
+
+def is_postgres(bind: Bind) -> bool:
+    """True on PostgreSQL, False on SQLite: the one place the question is asked."""
+    return _dialect(bind).name == "postgresql"
+
+
+def render(bind: Bind, expression: ClauseElement) -> str:
+    """An expression as this backend's SQL text, values inlined (for DDL and hand-written statements)."""
+    return str(expression.compile(dialect=_dialect(bind), compile_kwargs={"literal_binds": True}))
+
+
+def _quote(bind: Bind, name: str) -> str:
+    return _dialect(bind).identifier_preparer.quote(name)
+
+
+# ----------------------------------------------------------------------------------------- temporary tables
+
+
+def temp_table(name: str, *columns: sa.Column) -> sa.Table:
+    """A temporary table: PostgreSQL drops it at commit; SQLite keeps it for the connection (drop it)."""
+    return sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def create_temp_table(session: Session, table: sa.Table) -> None:
+    """Create a temporary table in the session's transaction, replacing one an earlier use left behind."""
+    drop_temp_table(session, table.name)
+    table.create(session.connection())
+
+
+def create_temp_table_as(session: Session, name: str) -> str:
+    """The head of a `CREATE TEMPORARY TABLE ... AS` statement; append the SELECT (same life as temp_table)."""
+    on_commit = " ON COMMIT DROP" if is_postgres(session) else ""
+    return f"CREATE TEMPORARY TABLE {_quote(session, name)}{on_commit} AS"
+
+
+def drop_temp_table(session: Session, name: str) -> None:
+    """Drop a temporary table if it exists (SQLite keeps them for the connection's life)."""
+    session.execute(sa.text(f"DROP TABLE IF EXISTS {_quote(session, name)}"))
+
+
+def analyze(session: Session, *tables: str) -> None:
+    """Give PostgreSQL's planner real row counts (temporary and freshly filled tables); SQLite plans without."""
+    if is_postgres(session):
+        for name in tables:
+            session.execute(sa.text(f"ANALYZE {_quote(session, name)}"))
+
+
+# ----------------------------------------------------------------------------------------- writing rows
+
+
+def conflict_insert(bind: Bind, table: sa.Table):
+    """An INSERT accepting on_conflict_do_nothing / on_conflict_do_update and `.excluded` (spelt alike)."""
+    return (postgresql if is_postgres(bind) else sqlite).insert(table)
+
+
+def insert_or_ignore(bind: Bind, table: sa.Table, keys: list[str]):
+    """An INSERT that skips rows whose `keys` already exist."""
+    return conflict_insert(bind, table).on_conflict_do_nothing(index_elements=keys)
+
+
+NULL = "\\N"  # how COPY spells NULL here (a CSV empty string would be an empty string)
+
+
+def _copy_value(value):
+    kind = type(value)
+    if kind is str or kind is int or kind is float:  # the common cases first: this runs millions of times
+        return value
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def insert_rows(session: Session, table: sa.Table, rows: list[dict], columns: list[str] | None = None) -> int:
+    """Insert many rows in the session's transaction (COPY on PostgreSQL, executemany on SQLite); return how many."""
+    if not rows:
+        return 0
+    columns = columns or list(rows[0])
+    if not is_postgres(session):
+        session.execute(sa.insert(table), rows)
+        return len(rows)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([_copy_value(row.get(c)) for c in columns] for row in rows)
+    buffer.seek(0)
+    cols = ", ".join(_quote(session, c) for c in columns)
+    cursor = session.connection().connection.cursor()
+    cursor.copy_expert(
+        f"COPY {_quote(session, table.name)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')", buffer
+    )
+    return len(rows)
+
+
+def add_by_key(session: Session, table: sa.Table, key: str, column: str, amounts: Mapping) -> None:
+    """`column += amount` for each row whose `key` is in `amounts`, in one statement where the backend can."""
+    if not amounts:
+        return
+    target, key_column = table.c[column], table.c[key]
+    if is_postgres(session):
+        rows = sa.values(sa.column("k", key_column.type), sa.column("n", target.type), name="amounts")
+        rows = rows.data(list(amounts.items()))
+        session.execute(table.update().where(key_column == rows.c.k).values({column: target + rows.c.n}))
+        return
+    # SQLite cannot name the columns of a VALUES list; its executemany runs in-process (no round trips).
+    stmt = table.update().where(key_column == sa.bindparam("k")).values({column: target + sa.bindparam("n")})
+    session.execute(stmt, [{"k": k, "n": n} for k, n in amounts.items()])
+
+
+# ----------------------------------------------------------------------------------------- expressions
+
+
+class seconds_between(FunctionElement):  # noqa: N801 (used like a SQL function)
+    """Seconds from the second timestamp to the first (`later - earlier`), as a number."""
+
+    type = sa.Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"extract(epoch FROM {later} - {earlier})"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({later}) - julianday({earlier})) * 86400"
+
+
+class utc_date(FunctionElement):  # noqa: N801
+    """The UTC calendar day of a timestamp (stored as UTC on both backends)."""
+
+    type = sa.Date()
+    name = "utc_date"
+    inherit_cache = True
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_pg(element, compiler, **kw) -> str:
+    return f"({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')::date"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+class json_array_contains(FunctionElement):  # noqa: N801
+    """True when a JSON array column holds this string (GIN-indexed `?` on PostgreSQL's JSONB)."""
+
+    type = sa.Boolean()
+    name = "json_array_contains"
+    inherit_cache = True
+
+    def __init__(self, column, value: str):
+        super().__init__(column, sa.literal(value, sa.String()))
+
+
+@compiles(json_array_contains, "postgresql")
+def _contains_pg(element, compiler, **kw) -> str:
+    column, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} ? {value})"
+
+
+@compiles(json_array_contains, "sqlite")
+def _contains_sqlite(element, compiler, **kw) -> str:
+    column, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) AS j WHERE j.value = {value})"
+
+
+class random_uuid(FunctionElement):  # noqa: N801
+    """A new random (version 4) id made by the database: generating 100,000 in Python costs half a second."""
+
+    type = sa.Uuid()
+    name = "random_uuid"
+    inherit_cache = True
+
+
+@compiles(random_uuid, "postgresql")
+def _uuid_pg(element, compiler, **kw) -> str:
+    return "gen_random_uuid()"
+
+
+@compiles(random_uuid, "sqlite")
+def _uuid_sqlite(element, compiler, **kw) -> str:
+    # SQLite stores UUIDs as 32 hex digits (version nibble 13th, variant nibble 17th).
+    return (
+        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || substr('89ab', abs(random()) % 4 + 1, 1) "
+        "|| substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+    )
+
+
+# ----------------------------------------------------------------------------------------- row estimates
+
+
+class _Explain(Executable, ClauseElement):
+    """EXPLAIN (FORMAT JSON) of a statement; the statement keeps its bound parameters, so a searched value
+    is sent as a value and never becomes part of the SQL text."""
+
+    # Not cached: a cached compiled form would be adapted to the next call's columns, which EXPLAIN does not have.
+    inherit_cache = False
+
+    def __init__(self, statement):
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element: _Explain, compiler, **kw) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def planner_rows(session: Session, statement) -> int | None:
+    """PostgreSQL's row estimate for a SELECT (planned, not executed); None on SQLite, which has none."""
+    if not is_postgres(session):
+        return None
+    plan = session.execute(_Explain(statement)).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def planner_rows_each(session: Session, statements: list) -> list[int] | None:
+    """planner_rows of each statement, in order (one EXPLAIN each); None on SQLite."""
+    if not is_postgres(session):
+        return None
+    return [planner_rows(session, statement) for statement in statements]
+
+
+def table_rows_estimate(session: Session, table: str) -> int | None:
+    """PostgreSQL's statistics estimate of a table's rows; None on SQLite and before the first ANALYZE."""
+    if not is_postgres(session):
+        return None
+    # By name and visibility (not to_regclass, which rejects a malformed name with an error).
+    sql = "SELECT reltuples::bigint FROM pg_class WHERE relname = :t AND pg_table_is_visible(oid)"
+    rows = session.scalar(sa.text(sql), {"t": table})
+    return None if rows is None or rows < 0 else int(rows)  # reltuples is -1 until the table is analysed
+
+
+def value_shares(session: Session, table: str, column: str) -> dict[str, float]:
+    """Share of rows per most common value of a column, from PostgreSQL's statistics; {} on SQLite or before
+    the first ANALYZE."""
+    if not is_postgres(session):
+        return {}
+    row = session.execute(
+        sa.text(
+            "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = :t AND attname = :c"
+        ),
+        {"t": table, "c": column},
+    ).first()
+    if row is None or row[0] is None:
+        return {}
+    return dict(zip(row[0], row[1], strict=True))
+
+
+# ----------------------------------------------------------------------------------------- summary triggers
+
+RowsFn = Callable[[sa.TableClause], dict[str, sa.ColumnElement]]
+# The rows each trigger takes away (old) and adds (new): PostgreSQL's transition tables, once per statement;
+# SQLite has none, so once per row.
+_EVENTS = {"insert": ("", "new"), "update": ("old", "new"), "delete": ("old", "")}
+
+
+@dataclass(frozen=True)
+class SummaryTriggers:
+    """The triggers that keep a summary table (sums per key) equal to an aggregate of a source table."""
+
+    source: str
+    triggers: dict[str, str]  # name -> CREATE TRIGGER statement
+    function: str | None = None  # PostgreSQL: the plpgsql function the triggers run
+    function_body: str | None = None  # ... and its source, as pg_proc.prosrc holds it
+
+    def statements(self, bind: Bind) -> list[str]:
+        """Drop these triggers if they exist, then (re)create the function and the triggers."""
+        on = f" ON {self.source}" if is_postgres(bind) else ""
+        out = [f"DROP TRIGGER IF EXISTS {name}{on}" for name in self.triggers]
+        if self.function:
+            head = f"CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS "
+            out.append(f"{head}$${self.function_body}$$")
+        return out + list(self.triggers.values())
+
+
+def summary_triggers(bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn) -> SummaryTriggers:
+    """Triggers keeping `target` equal to: per keys(row), the sum of each of sums(row), over `source`.
+
+    `keys` and `sums` build expressions over a table-like whose `.c` has the source's columns."""
+    triggers, head = {}, f"{target.name}_"
+    if not is_postgres(bind):
+        for event, rows in _EVENTS.items():
+            body = " ".join(_upsert(bind, target, source, keys, sums, r, r == "old") + ";" for r in rows if r)
+            triggers[head + event] = (
+                f"CREATE TRIGGER {head}{event} AFTER {event.upper()} ON {source.name} FOR EACH ROW BEGIN {body} END"
+            )
+        return SummaryTriggers(source.name, triggers)
+    body = "\nBEGIN\n"
+    for ops, rows in (("'UPDATE', 'DELETE'", "old_rows"), ("'INSERT', 'UPDATE'", "new_rows")):
+        upsert = _upsert(bind, target, source, keys, sums, rows, rows == "old_rows")
+        body += f"    IF TG_OP IN ({ops}) THEN\n        {upsert};\n    END IF;\n"
+    body += "    RETURN NULL;\nEND\n"
+    for event, rows in _EVENTS.items():
+        tables = " ".join(f"{r.upper()} TABLE AS {r}_rows" for r in rows if r)
+        triggers[head + event] = (
+            f"CREATE TRIGGER {head}{event} AFTER {event.upper()} ON {source.name} REFERENCING {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {head}apply()"
+        )
+    return SummaryTriggers(source.name, triggers, f"{head}apply", body)
+
+
+def _upsert(bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn, rows: str, minus: bool):
+    """Add the sums of `rows` to their keys' totals, or take them away (`minus`): on PostgreSQL `rows` is a
+    transition table, summed per key; on SQLite it is the trigger's one row (old or new)."""
+    table = sa.table(rows, *(sa.column(c.name, c.type) for c in source.columns))
+    key_sql, sum_sql = keys(table), sums(table)
+    sign, columns = "-" if minus else "", ", ".join([*key_sql, *sum_sql])
+    keys_text, on_conflict = [render(bind, e) for e in key_sql.values()], f"ON CONFLICT ({', '.join(key_sql)})"
+    if not is_postgres(bind):
+        values = ", ".join(keys_text + [f"{sign}({render(bind, e)})" for e in sum_sql.values()])
+        added = ", ".join(f"{c} = {c} + excluded.{c}" for c in sum_sql)
+        return f"INSERT INTO {target.name} ({columns}) VALUES ({values}) {on_conflict} DO UPDATE SET {added}"
+    selected = ", ".join(keys_text + [f"{sign}sum({render(bind, e)})" for e in sum_sql.values()])
+    positions = ", ".join(str(i + 1) for i in range(len(key_sql)))
+    added = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in sum_sql)
+    return (
+        f"INSERT INTO {target.name} AS d ({columns}) SELECT {selected} FROM {rows} GROUP BY {positions} "
+        f"ORDER BY {positions} {on_conflict} DO UPDATE SET {added}"
+    )
+
+
+def installed_triggers(bind: Bind, table: str) -> dict[str, str]:
+    """The triggers on a table as the database reports them (name -> CREATE TRIGGER statement)."""
+    if is_postgres(bind):
+        sql = (
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = "
+            "(SELECT oid FROM pg_class WHERE relname = :t AND pg_table_is_visible(oid))"
+        )
+    else:
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
+    return dict(bind.execute(sa.text(sql), {"t": table}).all())
+
+
+def installed_function(bind: Bind, name: str) -> str | None:
+    """A PostgreSQL function's source as stored (prosrc); None on SQLite or when it does not exist."""
+    if not is_postgres(bind):
+        return None
+    return bind.execute(sa.text("SELECT prosrc FROM pg_proc WHERE proname = :n"), {"n": name}).scalar()
