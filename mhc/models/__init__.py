@@ -4,7 +4,7 @@ from mhc.models.audit import AuditLog
 from mhc.models.follows import FollowDaily, FollowEvent, FollowPending, HeldFollowList
 from mhc.models.jobs import JobArtifact, JobRun, WorkerHeartbeat
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
-from mhc.models.persons import Person, Profile, Role, merge_role, normalise_username
+from mhc.models.persons import PLATFORM, Person, Profile, Role, merge_role, merge_role_sql, normalise_username
 from mhc.models.priorities import PriorityLookup
 from mhc.models.settings import StoredSecret
 from mhc.models.sources import AffiliateSnapshot, FeedQuarantine, Interaction, Snapshot, Thumbnail
@@ -17,9 +17,10 @@ from mhc.models.system import (
     SystemUser,
     role_permissions,
 )
-from mhc.models.types import utcnow
+from mhc.models.types import parse_uuid, utcnow
 
 __all__ = [
+    "PLATFORM",
     "AffiliateSnapshot",
     "AuditLog",
     "FeedQuarantine",
@@ -45,7 +46,9 @@ __all__ = [
     "Thumbnail",
     "WorkerHeartbeat",
     "merge_role",
+    "merge_role_sql",
     "normalise_username",
+    "parse_uuid",
     "role_permissions",
     "utcnow",
 ]

@@ -6,12 +6,14 @@ import enum
 import re
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid, and_, case, literal, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mhc.extensions import db
 from mhc.models.types import JSONType, UTCDateTime, utcnow
 
+# persons.platform of every account we track: the app reads one site (docs/domain.md#persons).
+PLATFORM = "chaturbate"
 USERNAME_RE = re.compile(r"^[a-z0-9_]+$")
 # The longest username we store (persons.username is String(64)); a longer "username" is not one.
 MAX_USERNAME_LENGTH = 64
@@ -39,13 +41,56 @@ def normalise_username(raw: str) -> str:
     return name
 
 
+# The role-merge rule, written once: the role a person has after being seen as one of SEEN_AS, by the
+# role stored so far (None: no person yet). A model seen as a viewer (or the reverse) is BOTH; UNKNOWN
+# never overrides what we know. merge_role (Python) and merge_role_sql (SQL) are both generated from it.
+# Where each source's evidence of a role comes from: docs/domain.md#roles.
+SEEN_AS = ("UNKNOWN", "MODEL", "VIEWER", "BOTH")
+_MERGE_ROWS = {  # current role -> result when seen as UNKNOWN, MODEL, VIEWER, BOTH
+    None: ("UNKNOWN", "MODEL", "VIEWER", "BOTH"),
+    "UNKNOWN": ("UNKNOWN", "MODEL", "VIEWER", "BOTH"),
+    "MODEL": ("MODEL", "MODEL", "BOTH", "BOTH"),
+    "VIEWER": ("VIEWER", "BOTH", "VIEWER", "BOTH"),
+    "BOTH": ("BOTH", "BOTH", "BOTH", "BOTH"),
+}
+ROLE_MERGE = {
+    (current, seen): result for current, row in _MERGE_ROWS.items() for seen, result in zip(SEEN_AS, row, strict=True)
+}
+
+
 def merge_role(current: str | None, seen_as: str) -> str:
-    """Role after seeing a person as `seen_as`: a model seen as a viewer (or the reverse) is BOTH."""
-    if current in (None, Role.UNKNOWN.value) or current == seen_as:
-        return seen_as
-    if seen_as == Role.UNKNOWN.value:
-        return current
-    return Role.BOTH.value
+    """Role after seeing a person as `seen_as` (ROLE_MERGE); ValueError for a value that is not a role."""
+    try:
+        return ROLE_MERGE[(None if current is None else str(current), str(seen_as))]
+    except KeyError:
+        raise ValueError(f"not a role pair: {current!r}, {seen_as!r}") from None
+
+
+def merge_role_sql(current, seen_as):
+    """ROLE_MERGE as a SQL expression over `current` (a column, or None for a new person) and `seen_as`
+    (a column or a role name). Only the pairs that change the role get a CASE branch; the rest keep `current`."""
+    if isinstance(seen_as, str):  # one role for every row: the table's column for it
+        merged = {cur: result for (cur, seen), result in ROLE_MERGE.items() if seen == str(seen_as)}
+        if current is None:
+            return literal(merged[None], String(16))
+        pairs = [(cur, None, result) for cur, result in merged.items()]
+    else:
+        pairs = [(cur, seen, result) for (cur, seen), result in ROLE_MERGE.items()]
+    if current is None:  # a new person: the table's row for "no person yet"
+        return case(*[(seen_as == seen, result) for cur, seen, result in pairs if cur is None])
+    branches = []
+    for cur, seen, result in pairs:
+        if result != cur:
+            test = current.is_(None) if cur is None else current == cur
+            branches.append((test if seen is None else and_(test, seen_as == seen), result))
+    return case(*branches, else_=current)
+
+
+def role_changes_sql(current, seen_as: str):
+    """True where seeing a stored person as `seen_as` changes `current` (ROLE_MERGE): an IN list, which the
+    planner estimates well, so a filter on it keeps index probes where a CASE comparison would not."""
+    stored = [cur for (cur, seen), result in ROLE_MERGE.items() if cur is not None and seen == str(seen_as)]
+    return current.in_([cur for cur in stored if ROLE_MERGE[(cur, str(seen_as))] != cur])
 
 
 class Person(db.Model):
@@ -55,7 +100,7 @@ class Person(db.Model):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(64), nullable=False)
-    platform: Mapped[str] = mapped_column(String(32), nullable=False, default="chaturbate", server_default="chaturbate")
+    platform: Mapped[str] = mapped_column(String(32), nullable=False, default=PLATFORM, server_default=PLATFORM)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="UNKNOWN", server_default="UNKNOWN")
     rid: Mapped[int | None] = mapped_column(Integer, comment="Chaturbate room id, when known")
     did: Mapped[int | None] = mapped_column(Integer, comment="Chaturbate account id, when known")

@@ -8,16 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from mhc import sqlcompat
 from mhc.extensions import db
 from mhc.models import FollowEvent, Person, Profile
 from mhc.services.follows.follow_ledger import (
     FollowListError,
     FollowObservation,
-    _Sql,
     apply_follow_list,
     apply_observations,
     preview_follow_list,
 )
+from mhc.services.follows.list_apply import ListApply
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -28,9 +29,9 @@ def persons_lookup(request, monkeypatch):
     long list and probes its index for a short one (the tests' lists are all short of a tiny table, so
     "probe" forces it; SQLite always probes)."""
     if request.param == "probe":
-        monkeypatch.setattr(_Sql, "_probes", lambda self, listed: self.pg)
+        monkeypatch.setattr(ListApply, "_probes", lambda self, listed: sqlcompat.is_postgres(self.session))
     else:
-        monkeypatch.setattr(_Sql, "_probes", lambda self, listed: False)
+        monkeypatch.setattr(ListApply, "_probes", lambda self, listed: False)
     return request.param
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mhc.scraping.parsers.profile import CLI_KEYS, is_placeholder_image, parse_profile_page
+from mhc.scraping.parsers.profile import CLI_KEYS, parse_profile_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"
 OWNER = "hudson_cage"  # the account that captured both pages
@@ -176,22 +176,6 @@ def test_none_strings_and_placeholder_image_are_null():
     assert (result.display_name, result.location, result.birth_date, result.followers) == (None, None, None, None)
     assert result.languages == []
     assert result.image_url is None
-
-
-@pytest.mark.parametrize(
-    "url, placeholder",
-    [
-        ("https://roomimg.stream.highwebmedia.com/ri/no_image.jpg", True),
-        ("https://thumb.live.mmcdn.com/noimage.png", True),
-        ("https://x.test/static/placeholder.jpg", True),
-        ("https://x.test/default_avatar.png", True),
-        ("", True),
-        (None, True),
-        ("https://thumb.live.mmcdn.com/ri/someone.jpg", False),
-    ],
-)
-def test_is_placeholder_image(url, placeholder):
-    assert is_placeholder_image(url) is placeholder
 
 
 @pytest.mark.parametrize("age, flagged", [("99", True), ("17", True), ("18", False), ("98", False), ("120", True)])

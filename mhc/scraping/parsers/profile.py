@@ -1,7 +1,11 @@
 """Parse a Chaturbate profile / room page (`/<username>/`) into a ProfileParseResult.
 
 Pure: HTML in, dataclass out; imports nothing from the app. What each selector means and which
-parts of the page lie (the stale dossier and `<noscript>` block) is in CHATURBATE.md §6 and §9."""
+parts of the page lie (the stale dossier and `<noscript>` block) is in docs/domain.md#profile-pages and
+docs/domain.md#parts-of-the-page-that-lie.
+
+Over 400 lines on purpose: one page kind's selectors, fallbacks and field rules read best side by side, and
+every function here is a small pure step of the same parse."""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-# The keys `flask profiles parse` prints, in order (issue 6).
+from mhc.scraping.parsers.images import is_placeholder_image
+
+# The keys `flask profiles parse` prints, in order: a public output (docs/architecture.md#public-interfaces).
 CLI_KEYS = (
     "username",
     "display_name",
@@ -55,7 +61,6 @@ MONTHS = {
         "january february march april may june july august september october november december".split(), 1
     )
 }
-PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
 # Chaturbate's own social accounts show up among a broadcaster's links; they are not the broadcaster's.
 CHATURBATE_ACCOUNTS = {"chaturbate", "cbupdatenews"}
 NONE_STRINGS = {"", "none", "null"}
@@ -147,14 +152,6 @@ def parse_profile_page(html: str, username: str, owner: str | None = None) -> Pr
     if owner and result.logged_in_as == owner.strip().lower():
         result.following = _following(tree)
     return result
-
-
-def is_placeholder_image(url: str | None) -> bool:
-    """True for the branded "offline" thumbnails and generic images that are not a person's photo."""
-    if not url:
-        return True
-    lowered = url.lower()
-    return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
 
 
 # --- identity and login ---------------------------------------------------------------------
@@ -415,7 +412,7 @@ def _fan_club(tree: LexborHTMLParser, dossier: dict) -> bool | None:
 def _image(tree: LexborHTMLParser, username: str) -> str | None:
     meta = tree.css_first(SEL_OG_IMAGE)
     url = (meta.attributes.get("content") or "").strip() if meta is not None else ""
-    if not url or is_placeholder_image(url):
+    if is_placeholder_image(url):
         return None
     parts = urlsplit(url)
     # A room thumbnail is named after the room (`/ri/<username>.jpg`); anything else is a site logo.

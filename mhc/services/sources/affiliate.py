@@ -25,30 +25,27 @@ from sqlalchemy import (
     Boolean,
     Column,
     Integer,
-    MetaData,
     String,
-    Table,
     Text,
     Uuid,
-    case,
     func,
     insert,
     literal,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile
+from mhc import sqlcompat
+from mhc.models import PLATFORM, AffiliateSnapshot, Person, PriorityLookup, Profile
 from mhc.models.persons import Role
-from mhc.models.types import UTCDateTime
-from mhc.services.bulk import insert_rows
+from mhc.models.types import UTCDateTime, parse_uuid
+from mhc.scraping.parsers.images import is_placeholder_image
+from mhc.services import persons
 from mhc.services.sources import feed_rules, quarantine
 
-PLACEHOLDER_MARKERS = ("no_image", "noimage", "placeholder", "default_avatar")
 MIN_AGE, MAX_AGE = 18, 98  # outside this the feed's age is kept in the snapshot but not shown as fact
 CHECKED_STATUSES = ("queued", "processing")
 # Room values and the columns they are stored in: coded values must fit, counts must be in range.
@@ -60,14 +57,11 @@ FREE_TEXT_FIELDS = (
 ).split()
 MAX_SECONDS_ONLINE = 366 * 86400  # a session start more than a year back is not a broadcast
 MAX_TAG = 64
-PLATFORM = "chaturbate"
 # SQL NULL (not JSON null) for a missing list, so COALESCE keeps the stored value.
 JSONOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
-_tmp_meta = MetaData()
-ROOMS = Table(
+ROOMS = sqlcompat.temp_table(
     "tmp_affiliate_rooms",
-    _tmp_meta,
     Column("username", String(64), primary_key=True),
     Column("new_id", Uuid, nullable=False),
     Column("person_id", Uuid),
@@ -97,8 +91,6 @@ ROOMS = Table(
     Column("iframe_embed", Text),
     Column("iframe_embed_revshare", Text),
     Column("slug", String(64)),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
 )
 
 
@@ -117,11 +109,6 @@ class CycleResult:
     def as_counts(self) -> dict:
         """Counts for the JobRun row."""
         return asdict(self)
-
-
-def is_placeholder_image(url: str | None) -> bool:
-    """True for the branded "offline" thumbnail URLs (§2), which are never a real photo."""
-    return bool(url) and any(marker in url.lower() for marker in PLACEHOLDER_MARKERS)
 
 
 def shown_age(age: int | None) -> int | None:
@@ -196,7 +183,7 @@ def record_cycle(
     try:
         result = _apply(session, rows, observed_at, run_id, partial)
         result.quarantined = quarantine.add(session, list(quarantined), observed_at, run_id)
-        _drop_rooms_table(session)
+        sqlcompat.drop_temp_table(session, ROOMS.name)
         session.commit()
     except Exception:
         session.rollback()
@@ -210,11 +197,9 @@ def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id, pa
         result.lookups_checked = _touch_lookups(session, observed_at)
     if not rows:
         return result
-    _drop_rooms_table(session)
-    ROOMS.create(session.connection())
-    insert_rows(session, ROOMS, rows)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {ROOMS.name}"))  # temp tables are never auto-analysed: plan on real counts
+    sqlcompat.create_temp_table(session, ROOMS)
+    sqlcompat.insert_rows(session, ROOMS, rows)
+    sqlcompat.analyze(session, ROOMS.name)  # temp tables are never auto-analysed: plan on real counts
     result.persons_created = _insert_persons(session, observed_at)
     _resolve_person_ids(session)
     _update_persons(session, observed_at, partial)
@@ -229,22 +214,9 @@ def _apply(session: Session, rows: list[dict], observed_at: datetime, run_id, pa
     return result
 
 
-def _drop_rooms_table(session: Session) -> None:
-    # PostgreSQL drops it on commit; SQLite keeps temp tables for the connection's life.
-    if session.get_bind().dialect.name != "postgresql":
-        ROOMS.drop(session.connection(), checkfirst=True)
-
-
 def _insert_persons(session: Session, observed_at: datetime) -> int:
-    missing = select(
-        ROOMS.c.new_id,
-        ROOMS.c.username,
-        literal(PLATFORM),
-        literal(Role.MODEL.value),
-        literal(observed_at, UTCDateTime),
-    ).where(~select(Person.id).where(Person.platform == PLATFORM, Person.username == ROOMS.c.username).exists())
-    stmt = insert(Person.__table__).from_select(["id", "username", "platform", "role", "first_seen_at"], missing)
-    return session.execute(stmt).rowcount
+    seen = select(ROOMS.c.username, literal(Role.MODEL.value).label("role"), ROOMS.c.new_id.label("id"))
+    return persons.create_missing(session, seen, observed_at)
 
 
 def _resolve_person_ids(session: Session) -> None:
@@ -256,17 +228,13 @@ def _update_persons(session: Session, observed_at: datetime, partial: bool) -> N
     profile_age = (
         select(Profile.age).where(Profile.person_id == Person.id, Profile.age_flagged.is_(False)).scalar_subquery()
     )
-    model_role = case(
-        (Person.role.in_((Role.MODEL.value, Role.UNKNOWN.value)), Role.MODEL.value), else_=Role.BOTH.value
-    )
     rank = {} if partial else {"rank": ROOMS.c.rank, "rank_observed_at": observed_at}
     stmt = (
         update(Person)
         .where(Person.id == ROOMS.c.person_id)
         .values(
             **rank,
-            role=model_role,
-            last_seen_at=observed_at,
+            **persons.seen_values(Role.MODEL.value, observed_at, online=True),  # a room in the feed is live
             age=func.coalesce(ROOMS.c.shown_age, profile_age, Person.age),
             num_followers=func.coalesce(ROOMS.c.num_followers, Person.num_followers),
             image_url=func.coalesce(ROOMS.c.image_url, Person.image_url),
@@ -327,7 +295,7 @@ SNAPSHOT_COLUMNS = (
 
 
 def _insert_snapshots(session: Session, observed_at: datetime, run_id) -> int:
-    run = uuid.UUID(str(run_id)) if run_id else None
+    run = parse_uuid(run_id) if run_id else None
     source = select(
         ROOMS.c.person_id,
         literal(run, Uuid).label("job_run_id"),
