@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
@@ -17,19 +16,26 @@ from mhc.extensions import db
 from mhc.input_guard import shorten
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
-from mhc.models import JobRun, utcnow
+from mhc.models import JobRun, parse_uuid, utcnow
 from mhc.services import secrets
-from mhc.services.follows import follow_ledger, held_lists
-from mhc.services.follows.follow_import import follower_yardstick, read_import_files
+from mhc.services.follows import follow_ledger, held_lists, sync
+from mhc.services.follows.direction import Direction
 
 CATEGORY = "Admin"
-DIRECTIONS = {"following": "following", "followers": "follower", "follower": "follower"}
 MAX_UPLOAD_FILES = 50
 MAX_PROBLEMS_SHOWN = 5  # flashed messages live in the session cookie: a few short ones
 
 
-def _direction_or_400(value: str | None) -> str:
-    return DIRECTIONS.get(value or "") or abort(400, "direction must be following or followers")
+def _direction_or_400(value: str | None) -> Direction:
+    """The form's direction, parsed here once; anything else is a 400 with the same words as the CLI's."""
+    try:
+        return Direction.parse(value)
+    except ValueError:
+        abort(400, "direction must be following or followers")
+
+
+def _settings() -> sync.FollowSettings:
+    return sync.FollowSettings.from_config(current_app.config)
 
 
 class FollowListsView(SecuredBaseView):
@@ -46,7 +52,9 @@ class FollowListsView(SecuredBaseView):
             cookies=secrets.describe(db.session, secrets.COOKIES),
             runs=runs,
             confirmed=held_lists.confirmations(db.session, [r.id for r in runs]),
+            waiting=held_lists.waiting(db.session, [r.id for r in runs if r.status == "held"]),
             pending=follow_ledger.pending_persons(db.session),
+            Direction=Direction,
         )
 
     @expose("/cookies", methods=["POST"])
@@ -64,37 +72,26 @@ class FollowListsView(SecuredBaseView):
         files = [(shorten(f.filename or "upload", 60), f.read().decode("utf-8", "replace")) for f in _uploads()]
         if request.form.get("usernames", "").strip():
             files.append(("pasted list", request.form["usernames"]))
-        cfg = current_app.config
-        yardstick = follower_yardstick(db.session, cfg["OWNER_USERNAME"])[0] if direction == "follower" else None
-        listed = read_import_files(files, direction, cfg["OWNER_USERNAME"], cfg["FOLLOW_COUNT_TOLERANCE"], yardstick)
+        listed = sync.read_import(db.session, files, direction, _settings())
         if not listed.ok:
             for problem in listed.problems[:MAX_PROBLEMS_SHOWN]:
                 flash(f"Not imported: {shorten(problem)}", "error")
             return redirect(url_for(".index"))
-        observed_at = utcnow()
-        result = follow_ledger.preview_follow_list(db.session, direction, listed.usernames, observed_at)
-        return self.render(
-            "admin/follows/preview.html",
-            direction=direction,
-            result=result,
-            usernames="\n".join(listed.usernames),
-            observed_at=observed_at.isoformat(),
-        )
+        held = sync.preview(db.session, listed, utcnow(), actor_id=current_user.id, settings=_settings())
+        return self.render("admin/follows/preview.html", direction=direction, result=held.result, held=held)
 
     @expose("/import/apply", methods=["POST"])
     def apply(self):
-        direction = _direction_or_400(request.form.get("direction"))
         try:
-            observed_at = datetime.fromisoformat(request.form.get("observed_at", ""))
-            result = follow_ledger.apply_follow_list(
+            result = sync.apply(
                 db.session,
-                direction,
-                request.form.get("usernames", "").split(),
-                observed_at,
-                "manual_import",
+                parse_uuid(request.form.get("held_id", "")),
+                request.form.get("fingerprint", ""),
+                actor_id=current_user.id,
+                settings=_settings(),
                 confirm_mass_removal=request.form.get("confirm_mass_removal") == "1",
             )
-        except (ValueError, follow_ledger.FollowListError) as exc:
+        except (ValueError, follow_ledger.FollowListError) as exc:  # StalePreview is a ValueError
             flash(f"Not imported: {shorten(exc)}", "error")
             return redirect(url_for(".index"))
         if result.held:
@@ -108,7 +105,7 @@ class FollowListsView(SecuredBaseView):
         direction = _direction_or_400(request.form.get("direction") or request.args.get("direction"))
         wants_json = request.accept_mimetypes.best == "application/json"
         try:
-            run = enqueue_follow_sync(direction, started_by=current_user.id)
+            run = enqueue_follow_sync(direction, actor_id=current_user.id)
         except (JobAlreadyRunning, JobsUnavailable) as exc:
             running = getattr(exc, "run", None)
             if wants_json:
@@ -117,7 +114,7 @@ class FollowListsView(SecuredBaseView):
             return redirect(_next_or(url_for(".index")))
         if wants_json:
             return jsonify({"run_id": str(run.id), "status": run.status, "progress_url": self._progress_url(run)})
-        flash(f"Started the {direction} sync (run {run.id}).", "success")
+        flash(f"Started the {direction.value} sync (run {run.id}).", "success")
         return redirect(_next_or(url_for(".index")))
 
     @expose("/runs/<run_id>.json")
@@ -129,11 +126,12 @@ class FollowListsView(SecuredBaseView):
 
     @expose("/runs/<run_id>/confirm", methods=["POST"])
     def confirm(self, run_id):
+        fingerprint = request.form.get("fingerprint", "")
         try:
-            result = confirm_held_run(_uuid_or_404(run_id), confirmed_by=current_user.id)
+            result = confirm_held_run(_uuid_or_404(run_id), fingerprint, actor_id=current_user.id)
             flash(f"Applied: added {result.added}, removed {result.removed}, unchanged {result.unchanged}.", "success")
-        except HeldRunError as exc:
-            flash(f"Not applied: {exc}", "error")
+        except (HeldRunError, sync.StalePreview) as exc:
+            flash(f"Not applied: {shorten(exc)}", "error")
         return redirect(url_for(".index"))
 
     def _progress_url(self, run) -> str:
@@ -156,7 +154,7 @@ def _next_or(default: str) -> str:
 
 def _uuid_or_404(value: str) -> uuid.UUID:
     try:
-        return uuid.UUID(value)
+        return parse_uuid(value)
     except ValueError:
         abort(404)
 

@@ -12,10 +12,29 @@ from flask.cli import AppGroup
 
 from mhc.cli.common import CommandError, require_database
 from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning
+from mhc.jobs.follow_jobs import run_follow_sync_here
 from mhc.models import utcnow
+from mhc.services.follows import sync as follow_sync
+from mhc.services.follows.direction import Direction
+from mhc.services.follows.follow_ledger import FollowListError
+from mhc.services.follows.insights import unfollow_insights
 
 follows_cli = AppGroup("follows", help="Follow lists: import, insights, sync.")
-DIRECTION = click.Choice(["following", "followers"])
+
+
+class DirectionChoice(click.Choice):
+    """`following` or `followers`, as screens spell them; parsed into a Direction here, once."""
+
+    def __init__(self):
+        super().__init__([d.label for d in Direction])
+
+    def convert(self, value, param, ctx) -> Direction:
+        """Click's own "is not one of" message for anything else."""
+        return Direction.parse(super().convert(value, param, ctx))
+
+
+DIRECTION = DirectionChoice()
 
 
 def _as_of(value: str | None) -> datetime:
@@ -33,25 +52,25 @@ def _as_of(value: str | None) -> datetime:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-of", "as_of", default=None, help="When the list was observed (ISO 8601; default now).")
 @click.option("--confirm-mass-removal", is_flag=True, help="Apply even if it unfollows more than the guard allows.")
-def import_list(direction, files, as_of, confirm_mass_removal):
+def import_list(direction: Direction, files, as_of, confirm_mass_removal):
     """Apply saved list pages or username files (together one complete list); print added/removed/unchanged."""
-    from mhc.services.follows.follow_import import follower_yardstick, read_import_files
-    from mhc.services.follows.follow_ledger import FollowListError, apply_follow_list
-
     require_database()
-    d = "following" if direction == "following" else "follower"
     texts = []
     for path in files:
         with open(path, encoding="utf-8", errors="replace") as handle:
             texts.append((path, handle.read()))
-    owner, cfg = current_app.config["OWNER_USERNAME"], current_app.config
-    yardstick = follower_yardstick(db.session, owner)[0] if d == "follower" else None
-    listed = read_import_files(texts, d, owner, cfg["FOLLOW_COUNT_TOLERANCE"], yardstick)
+    settings = follow_sync.FollowSettings.from_config(current_app.config)
+    listed = follow_sync.read_import(db.session, texts, direction, settings)
     if not listed.ok:
         raise CommandError("; ".join(listed.problems) + "; nothing was applied")
-    try:
-        result = apply_follow_list(
-            db.session, d, listed.usernames, _as_of(as_of), "manual_import", confirm_mass_removal=confirm_mass_removal
+    try:  # the panel's path without the page in between: nobody saw counts that could go stale
+        result = follow_sync.apply_now(
+            db.session,
+            listed,
+            _as_of(as_of),
+            actor_id=None,
+            settings=settings,
+            confirm_mass_removal=confirm_mass_removal,
         )
     except FollowListError as exc:
         raise CommandError(f"{exc}; nothing was applied") from None
@@ -67,8 +86,6 @@ def import_list(direction, files, as_of, confirm_mass_removal):
 @click.option("--json", "as_json", is_flag=True, help="Print the insights object as JSON.")
 def insights(as_of, window, as_json):
     """Unfollows in 7/30 days, average follow length, unfollow rate over the window."""
-    from mhc.services.follows.insights import unfollow_insights
-
     require_database()
     result = unfollow_insights(db.session, _as_of(as_of), int(window))
     if as_json:
@@ -82,9 +99,6 @@ def insights(as_of, window, as_json):
 @click.argument("direction", type=DIRECTION)
 def sync(direction):
     """Scrape the complete list in Chromium now (foreground, with progress) and apply it."""
-    from mhc.jobs import JobAlreadyRunning
-    from mhc.jobs.follow_jobs import run_follow_sync_here
-
     require_database()
     try:
         run = run_follow_sync_here(direction, echo=click.echo)

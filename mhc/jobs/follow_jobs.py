@@ -10,8 +10,9 @@ A person leaves a list only when a complete read proves it: when the first read 
 misses anyone marked, the list is read a second time and a name counts as present if either read saw it
 (two reads that both moved abort). With no count to check against, missing persons wait as pending
 (follow_ledger). The checks live in scraping/follow_completeness.py; docs/reliability.md, "Follow lists:
-removals must be proven", explains them. A list the mass-removal guard holds leaves the run "held" until
-an admin confirms it (confirm_held_run).
+removals must be proven", explains them. A list the mass-removal guard holds is kept as a held list and
+leaves the run "held" until an admin confirms it (confirm_held_run), through the same checks as a manual
+import's preview (services/follows/sync.py).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from mhc.extensions import db
-from mhc.jobs import artifacts, enqueue, insert_run
-from mhc.jobs.runner import execute, job_kind, set_progress
-from mhc.models import JobRun, Profile, utcnow
+from mhc.jobs import artifacts
+from mhc.jobs.runner import execute, set_progress
+from mhc.jobs.runs import enqueue, insert_run
+from mhc.models import JobRun, parse_uuid, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page
 from mhc.scraping.follow_completeness import (
     DirectionRead,
@@ -39,11 +40,12 @@ from mhc.scraping.follow_completeness import (
 )
 from mhc.scraping.pages.follow_lists import FollowListPages, FollowScrapeError
 from mhc.services import secrets
-from mhc.services.follows import follow_ledger, held_lists
+from mhc.services.follows import follow_ledger, sync
+from mhc.services.follows.direction import Direction
 from mhc.services.follows.follow_import import follower_yardstick
 
 FOLLOW_SYNC = "follow_sync"
-DIRECTIONS = {"following": "following", "follower": "follower", "followers": "follower"}
+FOLLOWING_BASIS = 'the header "FOLLOWING (N/M)"'
 # The CLI's foreground run prints progress through this (the worker leaves it unset).
 progress_echo: contextvars.ContextVar = contextvars.ContextVar("follow_progress_echo", default=None)
 
@@ -53,33 +55,25 @@ class FollowSyncAborted(RuntimeError):
 
 
 class HeldRunError(RuntimeError):
-    """A held run cannot be confirmed (not held, superseded, its list missing)."""
+    """A run cannot be confirmed: it is not a held follow_sync run (any more)."""
 
 
-def normalise_direction(direction: str) -> str:
-    """'following', 'follower' (or 'followers') as stored in the database."""
-    try:
-        return DIRECTIONS[direction]
-    except KeyError:
-        raise ValueError(f"direction must be following or followers, not {direction!r}") from None
-
-
-def lock_key(direction: str) -> str:
+def lock_key(direction: Direction) -> str:
     """One sync per direction at a time."""
-    return f"{FOLLOW_SYNC}:{normalise_direction(direction)}"
+    return f"{FOLLOW_SYNC}:{Direction(direction).value}"
 
 
-def enqueue_follow_sync(direction: str, started_by=None) -> JobRun:
+def enqueue_follow_sync(direction: Direction, actor_id: uuid.UUID | None = None) -> JobRun:
     """Queue a sync of one direction on the browser queue (JobAlreadyRunning if one is in flight)."""
-    d = normalise_direction(direction)
-    return enqueue(FOLLOW_SYNC, {"direction": d}, started_by=started_by, lock_key=lock_key(d), queue="scrape")
+    d = Direction.parse(direction)  # a job's arguments are an edge: callers outside the app may name it
+    return enqueue(FOLLOW_SYNC, {"direction": d.value}, actor_id=actor_id, lock_key=lock_key(d), queue="scrape")
 
 
-def run_follow_sync_here(direction: str, echo=None, started_by=None) -> JobRun:
+def run_follow_sync_here(direction: Direction, echo=None, actor_id: uuid.UUID | None = None) -> JobRun:
     """Run a sync in this process (CLI), recorded as a JobRun exactly like a worker run."""
-    d = normalise_direction(direction)
-    run = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, args={"direction": d}, lock_key=lock_key(d), status="queued")
-    run.started_by_id, run.created_at = started_by, utcnow()
+    d = Direction.parse(direction)
+    run = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, args={"direction": d.value}, lock_key=lock_key(d), status="queued")
+    run.started_by_id, run.created_at = actor_id, utcnow()
     run_id = insert_run(run).id  # JobAlreadyRunning when a run holds the key, as from the panel
     token = progress_echo.set(echo)
     try:
@@ -91,10 +85,9 @@ def run_follow_sync_here(direction: str, echo=None, started_by=None) -> JobRun:
     return db.session.get(JobRun, run_id)
 
 
-@job_kind(FOLLOW_SYNC)
 def follow_sync(run_id, direction: str) -> dict:
     """Scrape one complete list (twice when it moved or anyone is missing), apply it through the ledger."""
-    cfg, d = current_app.config, normalise_direction(direction)
+    cfg, d = current_app.config, Direction.parse(direction)
     cookies = secrets.load_cookies(db.session)
     if not cookies:
         raise FollowSyncAborted("no Chaturbate session cookies imported (Admin → Follow lists): nothing read")
@@ -102,10 +95,17 @@ def follow_sync(run_id, direction: str) -> dict:
     db.session.commit()  # hold no transaction open while the browser works
     scraped = _scrape(run_id, d, observed_at, cookies)
     result = follow_ledger.apply_follow_list(
-        db.session, d, scraped.names, observed_at, "list_scrape", run_id=run_id, pending_after=scraped.pending_after
+        db.session,
+        d,
+        scraped.names,
+        observed_at,
+        "list_scrape",
+        run_id=run_id,
+        pending_after=scraped.pending_after,
+        guard=sync.FollowSettings.from_config(cfg).guard,
     )
     counts = {
-        **_summary(result),
+        **sync.summary(result),
         "observed_at": observed_at.isoformat(),
         "pages": sum(r.pages for r in scraped.reads),
         "reads": len(scraped.reads),
@@ -116,7 +116,17 @@ def follow_sync(run_id, direction: str) -> dict:
         "tolerance": count_tolerance(scraped.expected, cfg["FOLLOW_COUNT_TOLERANCE"]),
     }
     if result.held:
-        _keep_held_list(run_id, d, scraped.names, observed_at, scraped.pending_after)
+        sync.hold(
+            db.session,
+            d,
+            scraped.names,
+            observed_at,
+            source="list_scrape",
+            actor_id=None,
+            max_age=sync.HELD_MAX_AGE,
+            run_id=parse_uuid(run_id),
+            pending_after=scraped.pending_after,
+        )
         counts.update(held=True, reason=result.reason)
     return counts
 
@@ -145,7 +155,7 @@ class _Scraped:
         return timedelta(minutes=current_app.config["FOLLOW_PENDING_MINUTES"])
 
 
-def _scrape(run_id, direction: str, observed_at, cookies) -> _Scraped:
+def _scrape(run_id, direction: Direction, observed_at, cookies) -> _Scraped:
     cfg = current_app.config
     settings = BrowserSettings(
         chromium_path=cfg["CHROMIUM_PATH"],
@@ -166,7 +176,7 @@ def _scrape(run_id, direction: str, observed_at, cookies) -> _Scraped:
             raise
 
 
-def _read_proven(reader: FollowListPages, run_id, direction: str, observed_at) -> _Scraped:
+def _read_proven(reader: FollowListPages, run_id, direction: Direction, observed_at) -> _Scraped:
     """One complete read; a second one when the first moved or misses anyone marked (follow_completeness)."""
     first = _read_checked(reader, run_id, direction, 1)
     scraped = _Scraped(first.names, [first], None)
@@ -181,7 +191,7 @@ def _read_proven(reader: FollowListPages, run_id, direction: str, observed_at) -
     return scraped
 
 
-def _read_checked(reader: FollowListPages, run_id, direction: str, round_no: int) -> DirectionRead:
+def _read_checked(reader: FollowListPages, run_id, direction: Direction, round_no: int) -> DirectionRead:
     reader.persons_found = 0
     reader.progress = lambda pages, found, text, fraction: _progress(
         run_id, direction, round_no, pages, found, text, fraction
@@ -192,16 +202,17 @@ def _read_checked(reader: FollowListPages, run_id, direction: str, round_no: int
     return read
 
 
-def _read_direction(reader: FollowListPages, direction: str) -> DirectionRead:
-    if direction == "following":
-        online = reader.read("online")
-        offline = reader.read("offline")
-        basis = 'the header "FOLLOWING (N/M)"'
-        return DirectionRead([online, offline], online.totals + offline.totals, offline.following_total, basis)
+def _read_direction(reader: FollowListPages, direction: Direction) -> DirectionRead:
+    """Following pages carry their own count (the last page's header); followers are held to the owner's
+    follower count, read before and after so a change during the read shows."""
+    if direction is Direction.FOLLOWING:
+        reads = [reader.read(kind) for kind in direction.page_kinds]
+        totals = [total for read in reads for total in read.totals]
+        return DirectionRead(reads, totals, reads[-1].following_total, FOLLOWING_BASIS)
     before, basis = _yardstick()
-    followers = reader.read("followers")
+    reads = [reader.read(kind) for kind in direction.page_kinds]
     after, _ = _yardstick()
-    return DirectionRead([followers], [before, after], before, basis)
+    return DirectionRead(reads, [before, after], before, basis)
 
 
 def _yardstick() -> tuple[int | None, str | None]:
@@ -212,73 +223,31 @@ def _yardstick() -> tuple[int | None, str | None]:
         db.session.rollback()
 
 
-def _summary(result: follow_ledger.ApplyResult) -> dict:
-    keys = (
-        "added",
-        "removed",
-        "unchanged",
-        "created",
-        "ignored_older",
-        "current",
-        "pending",
-        "pending_cleared",
-        "applied",
-    )
-    return {k: getattr(result, k) for k in keys}
-
-
-def _progress(run_id, direction: str, round_no: int, pages: int, found: int, text: str, fraction: float) -> None:
+def _progress(run_id, direction: Direction, round_no: int, pages: int, found: int, text: str, fraction: float):
     prefix = "second read: " if round_no == 2 else ""
     message = f"{prefix}{text}; {pages} page(s) read, {found} person(s) found"
-    if direction == "following":  # online list first, then offline
-        fraction = fraction / 2 if text.startswith("online") else 0.5 + fraction / 2
+    kinds = direction.page_kinds  # read one after the other (following: online, then offline)
+    kind = text.split(":", 1)[0]
+    fraction = ((kinds.index(kind) if kind in kinds else 0) + fraction) / len(kinds)
     # The first read takes 0-60 %, a second read 60-90 %; applying is the rest.
     set_progress(run_id, int(60 * fraction) if round_no == 1 else 60 + int(30 * fraction), message)
     if echo := progress_echo.get():
         echo(message)
 
 
-def _keep_held_list(run_id, direction: str, names: list[str], observed_at, pending_after) -> None:
-    held_lists.keep(db.session, _uuid(run_id), direction, names, observed_at, pending_after)
-
-
-def confirm_held_run(run_id, confirmed_by=None) -> follow_ledger.ApplyResult:
-    """Apply a list the mass-removal guard held, unless a newer complete list was applied since."""
-    run = db.session.get(JobRun, _uuid(run_id))
+def confirm_held_run(run_id, fingerprint: str, actor_id: uuid.UUID | None = None) -> follow_ledger.ApplyResult:
+    """Apply a list the mass-removal guard held, through the same checks as an import preview (sync.apply):
+    refused (StalePreview) when the follow state changed since the hold, when it expired or was applied."""
+    run = db.session.get(JobRun, parse_uuid(run_id))
     if run is None or run.kind != FOLLOW_SYNC or run.status != "held":
         raise HeldRunError("only a held follow_sync run can be confirmed")
-    held = held_lists.load(db.session, run.id)
-    if held is None:
-        raise HeldRunError("the held list is no longer available; run the sync again")
-    direction, observed_at, minutes = held.direction, _aware(held.observed_at), held.pending_minutes
-    checked = getattr(Profile, follow_ledger.COLUMNS[direction].checked)
-    newest = db.session.scalar(select(func.max(checked)))
-    if newest is not None and _aware(newest) > observed_at:
-        raise HeldRunError(f"a newer {direction} list was applied at {newest:%Y-%m-%d %H:%M} UTC; not applied")
-    result = follow_ledger.apply_follow_list(
-        db.session,
-        direction,
-        list(held.usernames),
-        observed_at,
-        "list_scrape",
-        run_id=run.id,
-        confirm_mass_removal=True,
-        pending_after=None if minutes is None else timedelta(minutes=minutes),
+    settings = sync.FollowSettings.from_config(current_app.config)
+    result = sync.apply(
+        db.session, run.id, fingerprint, actor_id=actor_id, settings=settings, confirm_mass_removal=True
     )
-    run = db.session.get(JobRun, _uuid(run_id))
-    counts = {**(run.counts or {}), **_summary(result), "held": False, "reason": None}
-    counts["confirmed_by"] = str(confirmed_by) if confirmed_by else None
+    run = db.session.get(JobRun, run.id)
+    counts = {**(run.counts or {}), **sync.summary(result), "held": False, "reason": None}
+    counts["confirmed_by"] = str(actor_id) if actor_id else None
     run.status, run.counts, run.finished_at = "finished", counts, utcnow()
-    held_lists.mark_confirmed(db.session, run.id, confirmed_by, _summary(result))
     db.session.commit()
     return result
-
-
-def _aware(value):
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

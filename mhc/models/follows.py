@@ -58,9 +58,9 @@ class FollowEvent(db.Model):
 
 class FollowDaily(db.Model):
     """Per UTC day and direction: how many follows and unfollows the history holds, and the summed length
-    of the follow periods those unfollows ended. Kept by database triggers on `follow_events` (migration
-    0010) in the same statement as every insert, update or delete, so it always equals an aggregate of
-    the history; the insights read it instead of every row (tests/follows/test_follow_daily.py)."""
+    of the follow periods those unfollows ended. Defined in mhc/services/follows/daily.py, which generates
+    the database triggers on `follow_events` that keep it equal to that aggregate in the same statement as
+    every insert, update or delete; the insights read it instead of every row."""
 
     __tablename__ = "follow_daily"
 
@@ -96,16 +96,28 @@ class FollowPending(db.Model):
 
 
 class HeldFollowList(db.Model):
-    """A complete list a sync read but the mass-removal guard held, kept until an admin confirms it."""
+    """A complete list waiting for an admin's yes: a manual import's preview, or a list a sync read that
+    the mass-removal guard held (then `id` = `run_id`). Applied only through services/follows/sync.py,
+    which refuses it when `fingerprint` no longer matches the list and the follow state, once applied, or
+    after `expires_at`."""
 
     __tablename__ = "held_follow_lists"
 
-    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("job_runs.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("job_runs.id", ondelete="CASCADE"), unique=True, comment="The sync that held it"
+    )
+    source: Mapped[str] = mapped_column(String(32), nullable=False, server_default="list_scrape")
     direction: Mapped[str] = mapped_column(String(16), nullable=False)
     observed_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
     usernames: Mapped[list] = mapped_column(JSONType, nullable=False)
     pending_minutes: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="SET NULL"))
+    expires_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    fingerprint: Mapped[str | None] = mapped_column(
+        String(64), comment="SHA-256 of the list and of the follow state it was previewed against"
+    )
     confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("system_users.id", ondelete="SET NULL"))
     confirmed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     applied: Mapped[dict | None] = mapped_column(JSONType)  # the counts the confirmed list applied

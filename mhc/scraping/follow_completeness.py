@@ -1,8 +1,9 @@
 """Is this follow list complete, and did it hold still while it was read? Every such check lives here.
 
-Pure: plain data in, a reason (or None) out; imports nothing from the app. Used by the page reader (one
-page at a time), the follow sync (one or two whole reads) and the manual import (saved pages). The rules
-are explained in docs/reliability.md, "Follow lists: removals must be proven".
+Pure: plain data in, a reason (or None) out; imports nothing from the app. `page_problem` judges one page
+as the browser reads it; `read_problem` judges a whole read, for the follow sync (one or two browser reads)
+and the manual import (saved pages) alike. The rules are explained in docs/reliability.md, "Follow lists:
+removals must be proven".
 """
 
 from __future__ import annotations
@@ -30,12 +31,19 @@ class ListReadLike(Protocol):
 @dataclass
 class DirectionRead:
     """One complete read of a direction (following: the online then the offline list; followers: one list),
-    every count seen along the way in order, and the count the total is checked against."""
+    every count seen along the way in order, and the count the total is checked against.
+
+    Saved pages (a manual import) may come in any order or not at all: `pages_seen` and `last_page` let the
+    check name the missing ones, and `count_required` says the read has no later read to wait for (no
+    pending), so without its count nothing proves it complete."""
 
     lists: list = field(default_factory=list)  # ListReadLike, in the order read
     counts: list[int | None] = field(default_factory=list)
     expected: int | None = None
     basis: str | None = None
+    pages_seen: set[int] = field(default_factory=set)
+    last_page: int | None = None
+    count_required: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -74,14 +82,19 @@ def count_tolerance(expected: int | None, absolute: int) -> int:
 
 
 def read_problem(read: DirectionRead, absolute_tolerance: int) -> str | None:
-    """Why a whole read cannot be applied (short of its count, or empty with no count), or None."""
-    names = read.names
-    problem = check_total(len(names), read.expected, count_tolerance(read.expected, absolute_tolerance))
-    if problem:
-        return f"{problem}; expected count from {read.basis}"
-    if not names and read.expected is None:
-        return "the list is empty and no count is known to confirm it"
-    return None
+    """Why a whole read cannot be applied as one complete list, or None: pages missing, no count where one
+    is required, short of its count, or empty with no count to confirm it. The one completeness check."""
+    problems, names = [], read.names
+    if missing := sorted(set(range(1, (read.last_page or 0) + 1)) - read.pages_seen):
+        kind = read.lists[0].kind if read.lists else "list"
+        problems.append(f"{kind} page(s) {', '.join(map(str, missing))} of {read.last_page} missing")
+    if read.count_required and read.expected is None:
+        problems.append(f"no count from {read.basis}: cannot tell the list is complete")
+    if problem := check_total(len(names), read.expected, count_tolerance(read.expected, absolute_tolerance)):
+        problems.append(f"{problem}; expected count from {read.basis}")
+    elif not names and read.expected is None:
+        problems.append("the list is empty and no count is known to confirm it")
+    return "; ".join(problems) or None
 
 
 def movement(read: DirectionRead) -> list[str]:

@@ -3,18 +3,19 @@ why; a complete list is applied; the mass-removal guard holds; a real (embedded)
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.jobs.follow_jobs import confirm_held_run, enqueue_follow_sync, run_follow_sync_here
-from mhc.models import FollowEvent, FollowPending, JobRun, Person, Profile
+from mhc.jobs.follow_jobs import HeldRunError, confirm_held_run, enqueue_follow_sync, run_follow_sync_here
+from mhc.models import FollowEvent, FollowPending, HeldFollowList, JobRun, Person, Profile, utcnow
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import job_artifacts, secrets
 from mhc.services.follows.follow_ledger import apply_follow_list
+from mhc.services.follows.sync import StalePreview
+from tests.waiting import wait_for_run
 
 pytestmark = pytest.mark.e2e
 
@@ -164,22 +165,40 @@ def test_mass_removal_is_held_until_confirmed(app, fake_cb):
     assert run.status == "held", run.error
     assert (run.counts["held"], run.counts["removed"], run.counts["current"]) == (True, 20, 26)
     assert snapshot() == before
-    confirm_held_run(run.id)
+    held = db.session.get(HeldFollowList, run.id)
+    assert (held.source, held.direction, held.run_id, len(held.usernames)) == ("list_scrape", "following", run.id, 6)
+    with pytest.raises(StalePreview, match="the confirmation does not match this list"):
+        confirm_held_run(run.id, "not the fingerprint")
+    assert snapshot() == before
+    confirm_held_run(run.id, held.fingerprint)
     assert marked("following") == FOLLOWING
     db.session.expire_all()
     run = db.session.get(JobRun, run.id)
     assert (run.status, run.counts["removed"], run.counts["held"]) == ("finished", 20, False)
+    with pytest.raises(HeldRunError, match="only a held follow_sync run can be confirmed"):
+        confirm_held_run(run.id, held.fingerprint)
+
+
+def test_a_held_sync_is_refused_once_a_newer_list_was_applied(app, fake_cb):
+    """The list was read before the newer import: confirming it would undo that import's view of the list."""
+    secrets.store_cookies(db.session, "sessionid=fake-session")
+    apply_follow_list(db.session, "following", FOLLOWING + [f"old_{i}" for i in range(20)], T0, "manual_import")
+    run = run_follow_sync_here("following")
+    assert run.status == "held", run.error
+    fingerprint = db.session.get(HeldFollowList, run.id).fingerprint
+    apply_follow_list(
+        db.session, "following", FOLLOWING + ["old_0"], utcnow(), "manual_import", confirm_mass_removal=True
+    )
+    before = snapshot()
+    with pytest.raises(StalePreview, match="the following list changed since this preview"):
+        confirm_held_run(run.id, fingerprint)
+    assert snapshot() == before
+    db.session.expire_all()
+    assert db.session.get(JobRun, run.id).status == "held"
 
 
 def test_worker_runs_the_sync(seeded, fake_cb):
-    run = enqueue_follow_sync("followers")
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        run = db.session.get(JobRun, run.id)
-        if run.status not in ("queued", "running"):
-            break
-        time.sleep(0.2)
+    run = wait_for_run(enqueue_follow_sync("followers").id, lambda r: r.status not in ("queued", "running"), 90)
     assert run.status == "finished", run.error
     assert (run.counts["added"], run.counts["removed"], run.counts["unchanged"], run.counts["pending"]) == (4, 0, 1, 1)
     assert run.progress == 100

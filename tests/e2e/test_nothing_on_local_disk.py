@@ -45,8 +45,11 @@ def test_a_held_list_is_confirmed_on_another_host(app, fake_cb, other_auth, inst
     run_id = run_follow_sync_here("following").id
     admin = other_auth.as_role("admin")
     token = other_auth.csrf("/follow-lists/")
+    fingerprint = db.session.get(HeldFollowList, run_id).fingerprint  # what the page's Confirm form carries
     page = other_auth.client.post(
-        f"/follow-lists/runs/{run_id}/confirm", data={"csrf_token": token}, follow_redirects=True
+        f"/follow-lists/runs/{run_id}/confirm",
+        data={"csrf_token": token, "fingerprint": fingerprint},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "Applied: added 0, removed 20, unchanged 6." in page
     db.session.expire_all()

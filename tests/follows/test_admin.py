@@ -6,13 +6,16 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
 from mhc.models import HeldFollowList, JobRun, Person, Profile, StoredSecret, utcnow
-from mhc.services.follows import held_lists
-from mhc.services.follows.follow_ledger import apply_follow_list
+from mhc.services.follows import sync
+from mhc.services.follows.direction import Direction
+from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -38,31 +41,48 @@ def test_cookie_import_never_shows_the_value(client, login_as, auth):
     assert f"set {utcnow():%Y-%m-%d}" in page
 
 
+def confirm_form(page: str) -> dict:
+    """The fields of the Apply / Confirm form a preview page renders, as a browser would send them."""
+    form = BeautifulSoup(page, "html.parser").select_one("form[action$='/import/apply']")
+    return {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+
+
+def preview(client, token: str, pasted: str, direction: str = "followers") -> str:
+    data = {"csrf_token": token, "direction": direction, "usernames": pasted}
+    return client.post("/follow-lists/import/preview", data=data).get_data(as_text=True)
+
+
+def apply_page(client, form: dict) -> str:
+    return client.post("/follow-lists/import/apply", data=form, follow_redirects=True).get_data(as_text=True)
+
+
 def test_manual_import_preview_then_apply_with_guard(client, login_as, auth):
     apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(30)], T0, "manual_import")
-    login_as("admin")
+    admin = login_as("admin")
     token = auth.csrf("/follow-lists/")
     pasted = "\n".join(f"fan_{i}" for i in range(12)) + "\nnew_fan\n"
-    page = client.post(
-        "/follow-lists/import/preview", data={"csrf_token": token, "direction": "followers", "usernames": pasted}
-    ).get_data(as_text=True)
+    page = preview(client, token, pasted)
     assert 'data-testid="added">1<' in page and 'data-testid="removed">18<' in page
     assert "would mark 18 of 30 as unfollowed" in page
-    form = {
-        "csrf_token": token,
-        "direction": "follower",
-        "usernames": pasted,
-        "observed_at": "2026-01-02T00:00:00+00:00",
-    }
-    assert "Not applied" in client.post("/follow-lists/import/apply", data=form, follow_redirects=True).get_data(
-        as_text=True
+    form = confirm_form(page)
+    assert sorted(form) == ["csrf_token", "fingerprint", "held_id"]  # the list itself stays on the server
+    assert "fan_11" not in page and "new_fan" not in page
+    held = db.session.get(HeldFollowList, uuid.UUID(form["held_id"]))
+    assert (held.source, held.direction, held.created_by_id, held.run_id) == (
+        "manual_import",
+        "follower",
+        admin.id,
+        None,
     )
+    assert held.usernames == [f"fan_{i}" for i in range(12)] + ["new_fan"]
+    assert "Not applied: would mark 18 of 30" in apply_page(client, form)
     assert len(followers()) == 30
-    page = client.post(
-        "/follow-lists/import/apply", data={**form, "confirm_mass_removal": "1"}, follow_redirects=True
-    ).get_data(as_text=True)
+    page = apply_page(client, {**form, "confirm_mass_removal": "1"})
     assert "Applied: added 1, removed 18, unchanged 12." in page
     assert len(followers()) == 13
+    db.session.expire_all()
+    held = db.session.get(HeldFollowList, uuid.UUID(form["held_id"]))
+    assert (held.confirmed_by_id, held.applied["added"], held.applied["removed"]) == (admin.id, 1, 18)
 
 
 def test_sync_refuses_a_second_run_and_reports_progress(client, login_as, auth):
@@ -106,17 +126,17 @@ def test_confirm_held_run(client, login_as, auth, app):
     )
     db.session.add(run)
     db.session.commit()
-    held_lists.keep(db.session, run.id, "follower", ["fan_1", "fan_2"], datetime(2026, 1, 5, tzinfo=UTC), None)
+    hold_for(run, ["fan_1", "fan_2"])
     admin = login_as("admin")
-    token = auth.csrf("/follow-lists/")
-    page = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
+    form = held_run_form(client, run)
+    page = client.post(f"/follow-lists/runs/{run.id}/confirm", data=form, follow_redirects=True)
     assert "Applied: added 0, removed 18, unchanged 2." in page.get_data(as_text=True)
     assert followers() == ["fan_1", "fan_2"]
     db.session.expire_all()
     assert db.session.get(JobRun, run.id).status == "finished"
     held = db.session.get(HeldFollowList, run.id)
     assert (held.confirmed_by_id, held.applied["removed"], held.applied["unchanged"]) == (admin.id, 18, 2)
-    again = client.post(f"/follow-lists/runs/{run.id}/confirm", data={"csrf_token": token}, follow_redirects=True)
+    again = client.post(f"/follow-lists/runs/{run.id}/confirm", data=form, follow_redirects=True)
     text = again.get_data(as_text=True)
     assert "only a held follow_sync run can be confirmed" in text
     assert f"held list confirmed by {admin.username} at {held.confirmed_at:%Y-%m-%d %H:%M} UTC" in text
@@ -134,15 +154,156 @@ def test_an_empty_upload_previews_as_empty_and_needs_confirmation(client, login_
     assert 'data-testid="removed">5<' in text
     assert "the list is empty: would mark 5 of 5 as unfollowed; confirm to apply an empty list" in text
     assert "Yes, apply an empty list and mark 5 persons as unfollowed" in text
-    form = {"csrf_token": token, "direction": "follower", "usernames": "", "observed_at": "2026-01-02T00:00:00+00:00"}
-    page = client.post("/follow-lists/import/apply", data=form, follow_redirects=True).get_data(as_text=True)
+    form = confirm_form(text)
+    page = apply_page(client, form)
     assert "Not applied: the list is empty" in page
     assert followers() == fans
-    page = client.post(
-        "/follow-lists/import/apply", data={**form, "confirm_mass_removal": "1"}, follow_redirects=True
-    ).get_data(as_text=True)
+    page = apply_page(client, {**form, "confirm_mass_removal": "1"})
     assert "Applied: added 0, removed 5, unchanged 0." in page
     assert followers() == []
+
+
+def hold_for(run: JobRun, names: list[str], at=datetime(2026, 1, 5, tzinfo=UTC)) -> sync.Held:
+    """What a sync does when the guard holds its list."""
+    return sync.hold(
+        db.session,
+        Direction.FOLLOWER,
+        names,
+        at,
+        source="list_scrape",
+        actor_id=None,
+        max_age=sync.HELD_MAX_AGE,
+        run_id=run.id,
+    )
+
+
+def held_run_form(client, run: JobRun) -> dict:
+    """The Confirm form of a held run on the Follow lists page."""
+    soup = BeautifulSoup(client.get("/follow-lists/").get_data(as_text=True), "html.parser")
+    form = soup.select_one(f"form[action='/follow-lists/runs/{run.id}/confirm']")
+    return {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+
+
+def held_fans_run() -> JobRun:
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(20)], T0, "manual_import")
+    run = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, status="held", args={"direction": "follower"}, counts={})
+    db.session.add(run)
+    db.session.commit()
+    hold_for(run, ["fan_1", "fan_2"])
+    return run
+
+
+def fan_event(name: str, action: str, at: datetime) -> None:
+    apply_observations(db.session, [FollowObservation(name, "follower", action, at, "events_api", f"ev-{name}")])
+
+
+@pytest.fixture
+def previewed(client, login_as, auth):
+    """Ten followers marked; a preview of a list that drops two of them (not applied yet)."""
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(10)], T0, "manual_import")
+    login_as("admin")
+    token = auth.csrf("/follow-lists/")
+    page = preview(client, token, "\n".join(f"fan_{i}" for i in range(8)))
+    assert 'data-testid="removed">2<' in page
+    return confirm_form(page)
+
+
+# Each way a preview can go stale between the page and the click, and what the operator is told.
+STALE = [
+    ("ledger_changed", "the followers list changed since this preview; nothing changed: preview it again"),
+    ("tampered", "the confirmation does not match this list; nothing changed: preview or sync it again"),
+    ("no_fingerprint", "the confirmation does not match this list; nothing changed: preview or sync it again"),
+    ("unknown_id", "this list is no longer available; nothing changed: preview or sync it again"),
+    ("expired", "this preview expired at 2026-01-01 00:00 UTC; nothing changed"),
+]
+
+
+@pytest.mark.parametrize(("how", "message"), STALE, ids=[s[0] for s in STALE])
+def test_a_stale_preview_is_refused_and_changes_nothing(client, previewed, how, message):
+    form = dict(previewed)
+    if how == "ledger_changed":  # an event arrives between the preview and the click
+        fan_event("late_fan", "follow", datetime(2026, 1, 3, tzinfo=UTC))
+    elif how == "tampered":
+        form["fingerprint"] = "0" * 64
+    elif how == "no_fingerprint":
+        del form["fingerprint"]
+    elif how == "unknown_id":
+        form["held_id"] = str(uuid.uuid4())
+    else:
+        db.session.get(HeldFollowList, uuid.UUID(form["held_id"])).expires_at = T0
+        db.session.commit()
+    before = followers()
+    page = apply_page(client, form)
+    assert f"Not imported: {message}" in page
+    assert followers() == before
+    held = db.session.get(HeldFollowList, uuid.UUID(previewed["held_id"]))
+    assert (held.confirmed_at, held.applied) == (None, None)
+
+
+def test_a_preview_is_applied_once(client, previewed):
+    assert "Applied: added 0, removed 2, unchanged 8." in apply_page(client, previewed)
+    db.session.expire_all()
+    held = db.session.get(HeldFollowList, uuid.UUID(previewed["held_id"]))
+    page = apply_page(client, previewed)
+    assert f"Not imported: this list was already applied at {held.confirmed_at:%Y-%m-%d %H:%M} UTC" in page
+    assert followers() == [f"fan_{i}" for i in range(8)]
+    assert held.applied["removed"] == 2
+
+
+def test_expired_previews_are_forgotten_by_the_next_preview(client, auth, previewed):
+    old = uuid.UUID(previewed["held_id"])
+    db.session.get(HeldFollowList, old).expires_at = T0
+    db.session.commit()
+    newer = confirm_form(preview(client, auth.csrf("/follow-lists/"), "fan_0"))
+    db.session.expire_all()
+    ids = db.session.scalars(select(HeldFollowList.id)).all()
+    assert ids == [uuid.UUID(newer["held_id"])]
+
+
+def test_a_preview_the_guard_held_can_still_be_confirmed(client, login_as, auth):
+    """Apply without the box ticked changes nothing and keeps the preview usable."""
+    apply_follow_list(db.session, "follower", [f"fan_{i}" for i in range(10)], T0, "manual_import")
+    login_as("admin")
+    form = confirm_form(preview(client, auth.csrf("/follow-lists/"), "fan_0\nfan_1"))
+    assert "Not applied: would mark 8 of 10 as unfollowed (half or more of them)" in apply_page(client, form)
+    assert db.session.get(HeldFollowList, uuid.UUID(form["held_id"])).confirmed_at is None
+    assert "Applied: added 0, removed 8, unchanged 2." in apply_page(client, {**form, "confirm_mass_removal": "1"})
+
+
+@pytest.mark.parametrize("how", ["ledger_changed", "tampered", "expired"])
+def test_a_stale_held_run_is_refused_and_stays_held(client, login_as, how):
+    run = held_fans_run()
+    login_as("admin")
+    form = held_run_form(client, run)
+    if how == "ledger_changed":  # a fan unfollows (Events API) after the sync held its list
+        fan_event("fan_7", "unfollow", datetime(2026, 1, 6, tzinfo=UTC))
+        message = "the followers list changed since this preview; nothing changed: preview it again"
+    elif how == "tampered":
+        form["fingerprint"] = form["fingerprint"][::-1]
+        message = "the confirmation does not match this list; nothing changed: preview or sync it again"
+    else:
+        db.session.get(HeldFollowList, run.id).expires_at = T0
+        db.session.commit()
+        message = "this preview expired at 2026-01-01 00:00 UTC; nothing changed"
+    before = followers()
+    page = client.post(f"/follow-lists/runs/{run.id}/confirm", data=form, follow_redirects=True)
+    assert f"Not applied: {message}" in page.get_data(as_text=True)
+    assert followers() == before
+    db.session.expire_all()
+    assert db.session.get(JobRun, run.id).status == "held"
+    assert db.session.get(HeldFollowList, run.id).confirmed_at is None
+
+
+@pytest.mark.parametrize("endpoint", ["/follow-lists/import/preview", "/follow-lists/sync"])
+@pytest.mark.parametrize("value", ["bogus", "", "Followers", "followers "])
+def test_a_bad_direction_is_refused_at_the_form(client, login_as, auth, endpoint, value):
+    login_as("admin")
+    data = {"csrf_token": auth.csrf("/follow-lists/"), "direction": value, "usernames": "fan_1"}
+    response = client.post(endpoint, data=data)
+    assert response.status_code == 400
+    assert "direction must be following or followers" in response.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(HeldFollowList)) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(JobRun)) == 0
 
 
 def test_pending_persons_are_listed_with_profile_links(client, login_as, app):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.models import FollowEvent, Person, Profile
+from mhc.models import FollowEvent, HeldFollowList, Person, Profile
 from tests.fake_chaturbate import follow_pages
 
 
@@ -128,3 +129,43 @@ def test_import_empty_file_needs_confirmation(runner, tmp_path):
     result = runner.invoke(args=[*args, "--confirm-mass-removal"])
     assert (result.exit_code, result.output) == (0, "added 0, removed 5, unchanged 0\n")
     assert followers() == []
+
+
+USAGE = {
+    "import": (
+        "Usage: mhc follows import [OPTIONS] {following|followers} FILES...\nTry 'mhc follows import --help' for help."
+    ),
+    "sync": "Usage: mhc follows sync [OPTIONS] {following|followers}\nTry 'mhc follows sync --help' for help.",
+}
+
+
+@pytest.mark.parametrize("command", ["import", "sync"])
+@pytest.mark.parametrize("value", ["bogus", "follower", "Followers"])
+def test_a_bad_direction_is_refused_with_clicks_message(runner, tmp_path, command, value):
+    """The stored spelling "follower" is not a CLI spelling: the same message as before Direction existed."""
+    names = tmp_path / "names.txt"
+    names.write_text("fan_1\n")
+    args = ["follows", command, value] + ([str(names)] if command == "import" else [])
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{USAGE[command]}\n\nError: Invalid value for '{{following|followers}}': "
+        f"'{value}' is not one of 'following', 'followers'.\n"
+    )
+    assert followers() == [] and db.session.scalar(select(db.func.count()).select_from(HeldFollowList)) == 0
+
+
+def test_an_import_is_kept_as_a_confirmed_held_list(runner, tmp_path):
+    """The CLI's import is recorded like a confirmed preview; one the guard holds changes and keeps nothing."""
+    everyone = tmp_path / "all.txt"
+    everyone.write_text("\n".join(f"fan_{i}" for i in range(12)))
+    assert runner.invoke(args=["follows", "import", "followers", str(everyone), "--as-of", "2026-01-01"]).exit_code == 0
+    few = tmp_path / "few.txt"
+    few.write_text("fan_0\n")
+    assert runner.invoke(args=["follows", "import", "followers", str(few), "--as-of", "2026-01-02"]).exit_code == 3
+    rows = db.session.scalars(select(HeldFollowList)).all()
+    assert [(r.source, r.direction, len(r.usernames), r.run_id, r.applied["added"]) for r in rows] == [
+        ("manual_import", "follower", 12, None, 12)
+    ]
+    assert rows[0].confirmed_at is not None and len(rows[0].fingerprint) == 64
+    assert len(followers()) == 12

@@ -54,3 +54,19 @@ def test_read_problems():
         "found 2 but expected 9 (tolerance 2): the list is partial; expected count from a test count"
     )
     assert read_problem(read([]), 2) == "the list is empty and no count is known to confirm it"
+
+
+def test_saved_pages_are_held_to_the_same_check():
+    """A manual import's pages: every page 1..last must be there, and a required count must be known."""
+    pages = ListRead("followers", page_names=[["a", "b"], ["c"]])
+    gaps = DirectionRead([pages], [None], None, "nothing", pages_seen={1, 3}, last_page=4)
+    assert read_problem(gaps, 2) == "followers page(s) 2, 4 of 4 missing"
+    whole = DirectionRead([pages], [3], 3, "a test count", pages_seen={1, 2}, last_page=2)
+    assert read_problem(whole, 2) is None
+    followed = ListRead("followed", page_names=[["a"]])
+    uncounted = DirectionRead([followed], [], None, 'the header "X"', count_required=True)
+    assert read_problem(uncounted, 2) == 'no count from the header "X": cannot tell the list is complete'
+    short = DirectionRead([followed], [40], 40, 'the header "X"', count_required=True)
+    assert read_problem(short, 2) == (
+        'found 1 but expected 40 (tolerance 2): the list is partial; expected count from the header "X"'
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 
 from mhc.extensions import db
-from mhc.models import FollowEvent, Person, Profile
+from mhc.models import FollowEvent, Person
 from mhc.services.follows.insights import _followers_at, unfollow_insights, unfollows_per_day
+from tests.factories import make_follow_event, make_person
 
 AS_OF = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -34,44 +34,24 @@ HISTORY = {
 
 @pytest.fixture
 def history(app):
-    rows = []
     for name, events in HISTORY.items():
-        person = Person(id=uuid.uuid4(), username=name, role="VIEWER", first_seen_at=t(1, 1))
-        db.session.add(person)
-        began = None  # the ledger records on each unfollow row when the follow period it ends began
-        for action, when in events:
-            rows.append(
-                FollowEvent(
-                    person_id=person.id,
-                    direction="follower",
-                    action=action,
-                    source="list_scrape",
-                    observed_at=when,
-                    period_started_at=began if action == "unfollow" else None,
-                )
-            )
-            began = when if action == "follow" else None
         # The follow state the ledger leaves with such a history: the newest row decides.
         following = events[-1][0] == "follow"
-        db.session.add(
-            Profile(
-                person=person,
-                follower=following,
-                follower_since=events[0][1],
-                unfollower_at=None if following else events[-1][1],
+        profile = {
+            "follower": following,
+            "follower_since": events[0][1],
+            "unfollower_at": None if following else events[-1][1],
+        }
+        person = make_person(name, "VIEWER", first_seen_at=t(1, 1), profile=profile)
+        began = None  # the ledger records on each unfollow row when the follow period it ends began
+        for action, when in events:
+            make_follow_event(
+                person, "follower", action, when, period_started_at=began if action == "unfollow" else None
             )
-        )
+            began = when if action == "follow" else None
     # The other direction never counts.
-    other = Person(id=uuid.uuid4(), username="model_i", role="MODEL", first_seen_at=t(1, 1))
-    db.session.add(other)
-    rows.append(
-        FollowEvent(
-            person_id=other.id, direction="following", action="unfollow", source="list_scrape", observed_at=t(3, 29)
-        )
-    )
-    db.session.flush()
-    db.session.add_all(rows)
-    db.session.commit()
+    other = make_person("model_i", "MODEL", first_seen_at=t(1, 1))
+    make_follow_event(other, "following", "unfollow", t(3, 29))
 
 
 @pytest.mark.parametrize(
@@ -194,10 +174,7 @@ def test_followers_recorded_before_the_history_count_at_the_window_start(app):
     from mhc.services.follows.follow_ledger import apply_follow_list
 
     for i in range(10):
-        person = Person(id=uuid.uuid4(), username=f"old_{i}", role="VIEWER", first_seen_at=t(1, 1))
-        db.session.add(person)
-        db.session.add(Profile(person=person, follower=True, follower_since=t(1, 1)))
-    db.session.commit()
+        make_person(f"old_{i}", "VIEWER", first_seen_at=t(1, 1), profile={"follower": True, "follower_since": t(1, 1)})
     apply_follow_list(db.session, "follower", [f"old_{i}" for i in range(1, 10)], t(3, 20), "list_scrape")
     got = unfollow_insights(db.session, AS_OF, 30)
     assert (got.unfollows_30d, got.unfollow_rate_pct, got.avg_follow_days) == (1, 10.0, None)

@@ -2,9 +2,11 @@
 
 Pure: HTML in, dataclass out; imports nothing from the app. Every logged-in page carries the header's
 "FOLLOWING" dropdown with followed and "Recommended For You" room cards (`[data-room]`), so only the
-page's main list is read (CHATURBATE.md §5, §9). A page that is not provably the owner's, logged in and
-complete enough to read returns ok=False with a reason; it never returns an empty list by accident.
-No captured list page exists: every selector for these pages is here, in one place.
+page's main list is read (docs/domain.md#logged-in-check). A page that is not provably the owner's,
+logged in and complete enough to read returns ok=False with a reason; it never returns an empty list by
+accident (docs/domain.md#never-invent-unfollows). No captured list page exists: every selector for these
+pages is here, in one place; what they select is in docs/domain.md#followed-cams-pages and
+docs/domain.md#followers-page.
 """
 
 from __future__ import annotations

@@ -16,16 +16,28 @@ from sqlalchemy.orm import Session
 
 from mhc.models import Person, Profile
 from mhc.models.owner import OwnerStatsSample
-from mhc.scraping.follow_completeness import check_total, count_tolerance
-from mhc.scraping.parsers.follow_lists import parse_followed_cams_page, parse_followers_page
+from mhc.scraping.follow_completeness import DirectionRead, read_problem
+from mhc.scraping.parsers.follow_lists import FollowListPage, parse_followed_cams_page, parse_followers_page
+from mhc.services.follows.direction import Direction
 from mhc.services.follows.follow_ledger import normalise_names
+
+PARSERS = {Direction.FOLLOWING: parse_followed_cams_page, Direction.FOLLOWER: parse_followers_page}
+FOLLOWING_BASIS = 'the header "FOLLOWING (N/M)" on the saved pages'
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """What reading an import needs from the configuration: the owner, and the allowed count shortfall."""
+
+    owner: str
+    tolerance: int = 2
 
 
 @dataclass
 class ImportList:
     """The usernames read from every file, and why they cannot be applied (if they cannot)."""
 
-    direction: str
+    direction: Direction
     usernames: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     expected: int | None = None
@@ -37,54 +49,62 @@ class ImportList:
         return not self.problems
 
 
+@dataclass
+class _SavedList:
+    """Saved pages (and pasted names) as one list, in the shape the completeness check reads."""
+
+    kind: str
+    page_names: list[list[str]]
+
+
 def read_import_files(
-    files: list[tuple[str, str]], direction: str, owner: str, tolerance: int = 2, yardstick: int | None = None
+    files: list[tuple[str, str]],
+    direction: Direction,
+    settings: ImportSettings,
+    yardstick: tuple[int | None, str | None] = (None, None),
 ) -> ImportList:
-    """Read (filename, text) pairs as one complete list for `direction` ("following" or "follower")."""
+    """Read (filename, text) pairs as one complete list; `yardstick` is the follower count and its source."""
     out = ImportList(direction)
-    names, pages_seen, last_pages, totals = [], set(), set(), []
+    pages: list[FollowListPage] = []
+    names: list[str] = []  # in file order
+    listed: list[str] = []  # from plain lists
     for filename, text in files:
         if _is_html(text):
-            parse = parse_followed_cams_page if direction == "following" else parse_followers_page
-            page = parse(text, owner)
-            if not page.ok:
+            page = PARSERS[direction](text, settings.owner)
+            if page.ok:
+                pages.append(page)
+                names.extend(page.usernames)
+            else:
                 out.problems.append(f"{filename}: {page.reason}")
-                continue
-            out.pages += 1
-            names.extend(page.usernames)
-            pages_seen.add(page.page)
-            last_pages.add(page.last_page)
-            if page.following_total is not None:
-                totals.append(page.following_total)
-        else:
-            listed, bad = normalise_names(
-                line.split("#")[0] for line in text.splitlines() if line.split("#")[0].strip()
-            )
-            if bad:
-                out.problems.append(f"{filename}: {len(bad)} invalid username(s), e.g. {bad[0].strip()!r}")
-            names.extend(listed)
+            continue
+        good, bad = normalise_names(line.split("#")[0] for line in text.splitlines() if line.split("#")[0].strip())
+        if bad:
+            out.problems.append(f"{filename}: {len(bad)} invalid username(s), e.g. {bad[0].strip()!r}")
+        names.extend(good)
+        listed.extend(good)
     out.usernames = list(dict.fromkeys(names))
-    if out.pages:
-        _check_pages(out, direction, pages_seen, last_pages, totals, tolerance, yardstick)
+    if pages:  # saved pages must prove the list complete; a plain list is the operator's word
+        read = _saved_read(direction, pages, listed, yardstick)
+        out.expected, out.pages = read.expected, len(pages)
+        if problem := read_problem(read, settings.tolerance):
+            out.problems.append(problem)
     if not files:
         out.problems.append("no files given")
     return out
 
 
-def _check_pages(out: ImportList, direction, pages_seen, last_pages, totals, tolerance, yardstick) -> None:
-    if direction == "following":
-        out.expected = max(totals) if totals else None
-        if out.expected is None:
-            out.problems.append('no "FOLLOWING (N/M)" count on the saved pages: cannot tell the list is complete')
-    else:
-        last = max(p for p in last_pages if p) if any(last_pages) else 1
-        missing = sorted(set(range(1, last + 1)) - pages_seen)
-        if missing:
-            out.problems.append(f"followers page(s) {', '.join(map(str, missing))} of {last} missing")
-        out.expected = yardstick
-    problem = check_total(len(out.usernames), out.expected, count_tolerance(out.expected, tolerance))
-    if problem:
-        out.problems.append(problem)
+def _saved_read(direction: Direction, pages: list[FollowListPage], listed: list[str], yardstick) -> DirectionRead:
+    """Followed-cams pages carry their own count; followers pages are checked against the yardstick and
+    must include every page 1..last (online and offline followed pages cannot be told apart, so their
+    count is required instead)."""
+    saved = [_SavedList(pages[0].kind, [list(p.usernames) for p in pages] + [listed])]
+    if direction is Direction.FOLLOWING:
+        totals = [p.following_total for p in pages if p.following_total is not None]
+        return DirectionRead(saved, totals, max(totals, default=None), FOLLOWING_BASIS, count_required=True)
+    count, basis = yardstick
+    seen = {p.page for p in pages if p.page}
+    last = max([p.last_page for p in pages if p.last_page] + [1])
+    return DirectionRead(saved, [count], count, basis, pages_seen=seen, last_page=last)
 
 
 def _is_html(text: str) -> bool:

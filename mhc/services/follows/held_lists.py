@@ -1,7 +1,9 @@
-"""Lists the mass-removal guard held: kept as rows until an admin confirms one, then who, when and what.
+"""Complete follow lists waiting for an admin's yes, as rows: a manual import's preview, or a list a sync
+read that the mass-removal guard held. Who confirmed one, when, and what it applied are kept on the row.
 
-A row in the database (not a file on the worker's disk), so any web node can confirm it
-(docs/production.md, "Nothing on local disk")."""
+Storage only: services/follows/sync.py decides when a row may be applied (its fingerprint, expiry and
+state) and owns the commits. A row in the database (not a file on the worker's disk), so any web node can
+confirm it (docs/production.md, "Nothing on local disk")."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mhc.models import HeldFollowList, SystemUser, utcnow
+from mhc.services.follows.direction import Direction
 
 
 @dataclass(frozen=True)
@@ -24,38 +27,75 @@ class Confirmation:
     applied: dict
 
 
-def keep(
+@dataclass(frozen=True)
+class Waiting:
+    """A held list still waiting for its confirmation: what the confirm form carries."""
+
+    held_id: uuid.UUID
+    fingerprint: str | None
+
+
+def add(
     session: Session,
-    run_id: uuid.UUID,
-    direction: str,
+    direction: Direction,
     usernames: list[str],
     observed_at: datetime,
-    pending_after: timedelta | None,
+    *,
+    source: str,
+    fingerprint: str,
+    expires_at: datetime,
+    actor_id: uuid.UUID | None,
+    run_id: uuid.UUID | None = None,
+    pending_after: timedelta | None = None,
 ) -> HeldFollowList:
-    """Store the complete list a run read and the guard held; one commit."""
-    minutes = None if pending_after is None else pending_after.total_seconds() / 60
+    """Add a held list (a sync's under its run id); the caller commits."""
     row = HeldFollowList(
+        id=run_id or uuid.uuid4(),
         run_id=run_id,
-        direction=direction,
+        source=source,
+        direction=direction.value,
         observed_at=observed_at,
         usernames=list(usernames),
-        pending_minutes=minutes,
+        pending_minutes=None if pending_after is None else pending_after.total_seconds() / 60,
         created_at=utcnow(),
+        created_by_id=actor_id,
+        expires_at=expires_at,
+        fingerprint=fingerprint,
     )
-    session.merge(row)
-    session.commit()
+    session.add(row)
     return row
 
 
-def load(session: Session, run_id: uuid.UUID) -> HeldFollowList | None:
-    """The held list of a run, if one was kept."""
-    return session.get(HeldFollowList, run_id)
+def forget_expired(session: Session, now: datetime) -> int:
+    """Delete import previews nobody applied before they expired (a sync's go with its run); the caller commits."""
+    stmt = delete(HeldFollowList).where(
+        HeldFollowList.run_id.is_(None), HeldFollowList.confirmed_at.is_(None), HeldFollowList.expires_at < now
+    )
+    return session.execute(stmt).rowcount
 
 
-def mark_confirmed(session: Session, run_id: uuid.UUID, confirmed_by: uuid.UUID | None, applied: dict) -> None:
-    """Record who confirmed the held list, now, and what it applied (the caller commits with the run)."""
-    row = session.get(HeldFollowList, run_id)
-    row.confirmed_by_id, row.confirmed_at, row.applied = confirmed_by, utcnow(), applied
+def load(session: Session, held_id: uuid.UUID) -> HeldFollowList | None:
+    """The held list with this id (a sync's held list has its run's id)."""
+    return session.get(HeldFollowList, held_id)
+
+
+def claim(session: Session, held_id: uuid.UUID, actor_id: uuid.UUID | None) -> bool:
+    """Mark the list confirmed by `actor_id` now, unless someone did already: True when this call did.
+
+    One conditional UPDATE, so of two concurrent confirmations only one wins; the caller commits it
+    together with the apply."""
+    stmt = (
+        update(HeldFollowList)
+        .where(HeldFollowList.id == held_id, HeldFollowList.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow(), confirmed_by_id=actor_id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).rowcount == 1
+
+
+def record_applied(session: Session, held_id: uuid.UUID, applied: dict) -> None:
+    """Keep the counts a confirmed list applied (the caller commits)."""
+    session.execute(update(HeldFollowList).where(HeldFollowList.id == held_id).values(applied=applied))
 
 
 def confirmations(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, Confirmation]:
@@ -68,3 +108,13 @@ def confirmations(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.UUID,
         .where(HeldFollowList.run_id.in_(run_ids), HeldFollowList.confirmed_at.is_not(None))
     )
     return {run_id: Confirmation(name, at, applied or {}) for run_id, name, at, applied in session.execute(stmt)}
+
+
+def waiting(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, Waiting]:
+    """Held lists among these runs not confirmed yet, by run id (one query)."""
+    if not run_ids:
+        return {}
+    stmt = select(HeldFollowList.run_id, HeldFollowList.id, HeldFollowList.fingerprint).where(
+        HeldFollowList.run_id.in_(run_ids), HeldFollowList.confirmed_at.is_(None)
+    )
+    return {run_id: Waiting(held_id, fingerprint) for run_id, held_id, fingerprint in session.execute(stmt)}
