@@ -3,8 +3,8 @@
     python bench/events_ingest.py [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--events 100000] [--big 5000000]
 
 1. Ingest --events events (realistic mix: enters, chat, tips, PMs, follows) in longpoll-sized
-   batches through `events.ingest_batch` (one transaction per batch, cursor included) into a fresh
-   SQLite file and a fresh PostgreSQL database; print events/second.
+   batches, decoded by the client and stored through `events.ingest_batch` (one transaction per batch,
+   cursor included) into a fresh SQLite file and a fresh PostgreSQL database; print events/second.
 2. PostgreSQL only: grow `interactions` to --big rows with INSERT ... SELECT generate_series, then
    time the Events page's work (first page + all tab counts) for "All" and for the "Tips" tab,
    median over 15 runs, through the service and through the full HTTP page.
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import TestConfig  # noqa: E402
 from mhc import create_app  # noqa: E402
+from mhc.clients.events_api import decode_events  # noqa: E402
 from mhc.extensions import db  # noqa: E402
 from mhc.models import utcnow  # noqa: E402
 from mhc.services.sources import events, events_feed  # noqa: E402
@@ -77,7 +78,8 @@ def bench_ingest(app, batches, label: str) -> None:
         start, t0 = utcnow(), time.perf_counter()
         received = inserted = 0
         for k, batch in enumerate(batches):
-            r = events.ingest_batch(db.session, batch, f"http://bench/?i={k + 1}", start + timedelta(seconds=k), OWNER)
+            at, cursor = start + timedelta(seconds=k), f"http://bench/?i={k + 1}"
+            r = events.ingest_batch(db.session, decode_events(batch), cursor, at, events.IngestSettings(OWNER))
             received, inserted = received + r.received, inserted + r.inserted
         seconds = time.perf_counter() - t0
         print(

@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional
 from mhc.admin.base import SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.services.sources import events, events_feed, quarantine
+from mhc.services.sources import events_cursor, events_feed, quarantine
 
 
 def _date(raw: str | None, *, end: bool = False) -> datetime | None:
@@ -52,6 +52,7 @@ class EventsView(SecuredBaseView):
 
     @expose("/")
     def index(self):
+        """The feed page: one keyset page of events with the tab counts."""
         filters = _filters()
         page = events_feed.page(db.session, filters, before=request.args.get("before"))
         return self.render(
@@ -66,6 +67,7 @@ class EventsView(SecuredBaseView):
 
     @expose("/feed.json")
     def feed(self):
+        """JSON for the live refresh: rows newer than `after` and the tab counts."""
         filters = _filters()
         counts = events_feed.tab_counts(db.session, filters)
         rows = events_feed.newer(db.session, filters, request.args.get("after"))
@@ -86,15 +88,18 @@ class EventsApiView(SecuredBaseView):
 
     @expose("/", methods=["GET", "POST"])
     def index(self):
+        """Show the token and listener status; store pasted tokens."""
         form = TokenForm()
         if form.validate_on_submit():
-            changed = events.save_tokens(db.session, form.events_token.data, form.stats_token.data, user=current_user)
+            changed = events_cursor.save_tokens(
+                db.session, form.events_token.data, form.stats_token.data, actor_id=current_user.id
+            )
             flash("Saved: " + ", ".join(changed) if changed else "Nothing to save: both fields were blank.", "success")
             return redirect(url_for(".index"))
         return self.render(
             "admin/events/settings.html",
             form=form,
-            status=events.listener_status(db.session),
+            status=events_cursor.listener_status(db.session),
             quarantined=quarantine.counts(db.session),
         )
 
@@ -106,6 +111,7 @@ class FeedQuarantineView(SecuredBaseView):
 
     @expose("/")
     def index(self):
+        """One page of quarantined items, optionally of one source."""
         source = request.args.get("source")
         source = source if source in quarantine.SOURCES else None
         page = quarantine.page(db.session, source, before=request.args.get("before"))

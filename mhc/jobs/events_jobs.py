@@ -21,36 +21,35 @@ from flask import current_app
 from mhc.clients.events_api import EventsTokenError
 from mhc.clients.http import make_session
 from mhc.extensions import db
-from mhc.jobs import JobAlreadyRunning, insert_run
-from mhc.jobs.runner import execute, job_kind, set_progress
+from mhc.jobs.events_listener import ListenSettings, ListenTotals, listen, poll_stats
+from mhc.jobs.runner import execute, set_progress
+from mhc.jobs.runs import JobAlreadyRunning, insert_run
 from mhc.models import JobRun, utcnow
 from mhc.services.crypto import SecretsUndecryptable
-from mhc.services.sources import events
+from mhc.services.sources.events_cursor import EventsNotConfigured
 
 LOCK_KEY = "events_listen"
 RQ_MAX_SECONDS = 3000  # RQ jobs are killed after an hour; stop cleanly before that
 
 
-@job_kind("events_listen")
 def events_listen(run_id, max_seconds: float | None = RQ_MAX_SECONDS, max_batches: int | None = None) -> dict:
     """Longpoll the Events API, committing each batch with its cursor; token errors fail the run."""
     if not current_app.extensions.get("mhc_events_process"):
         # Under RQ, stop before the job timeout kills the run (a retry from the Jobs page lands here).
         max_seconds = min(max_seconds or RQ_MAX_SECONDS, RQ_MAX_SECONDS)
-    settings = events.ListenSettings.from_config(current_app.config, max_seconds=max_seconds, max_batches=max_batches)
+    settings = ListenSettings.from_config(current_app.config, max_seconds=max_seconds, max_batches=max_batches)
     stop = current_app.extensions.get("mhc_events_stop")
-    totals = events.listen(db.session, settings, stop=stop, progress=lambda t, text: set_progress(run_id, None, text))
+    totals = listen(db.session, settings, stop=stop, progress=lambda t, text: set_progress(run_id, None, text))
     return _counts(totals)
 
 
-@job_kind("stats_poll")
 def stats_poll(run_id) -> dict:
     """Record one Stats API reading of the owner's account (no-op without a Stats token)."""
-    settings = events.ListenSettings.from_config(current_app.config)
-    return {"samples": events.poll_stats(db.session, settings, make_session(settings.http), utcnow)}
+    settings = ListenSettings.from_config(current_app.config)
+    return {"samples": poll_stats(db.session, settings, make_session(settings.http), utcnow)}
 
 
-def _counts(totals: events.ListenTotals) -> dict:
+def _counts(totals: ListenTotals) -> dict:
     return {k: v for k, v in vars(totals).items() if k != "last_error"}
 
 
@@ -81,7 +80,7 @@ def run_listener_process(max_seconds: float | None = None, max_batches: int | No
     except EventsTokenError as exc:
         print(f"Error: {exc}")
         return 3
-    except (events.EventsNotConfigured, SecretsUndecryptable) as exc:
+    except (EventsNotConfigured, SecretsUndecryptable) as exc:
         print(f"Error: {exc}")
         return 2
     finally:

@@ -8,9 +8,8 @@ import pytest
 
 from mhc.extensions import db
 from mhc.models.owner import OwnerStatsSample
-from mhc.services.sources import events
 from tests.e2e.conftest import log_in
-from tests.events.feed import OWNER, T0, ev, msg
+from tests.events.feed import OWNER, T0, ev, ingest, msg
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +20,7 @@ def app_config():
 
 
 def _ingest(batch, minutes, cursor):
-    events.ingest_batch(db.session, batch, cursor, T0 + timedelta(minutes=minutes), OWNER)
+    ingest(batch, cursor, T0 + timedelta(minutes=minutes), OWNER)
 
 
 def test_events_page_tabs_counts_and_live_refresh(app, live_server, browser_page, make_user):

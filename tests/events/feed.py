@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from mhc.clients.events_api import decode_events
+from mhc.extensions import db
+from mhc.services.sources import events
+
 OWNER = "hudson"
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 BATCH_MINUTES = 2  # batch k is received at T0 + 2k minutes
+
+
+def ingest(batch: list, next_url: str | None, received_at: datetime, owner: str = OWNER, *, commit: bool = True):
+    """Store one raw batch as the listener does: decoded by the client, then ingested in one transaction."""
+    settings = events.IngestSettings(owner=owner)
+    return events.ingest_batch(db.session, decode_events(batch), next_url, received_at, settings, commit=commit)
 
 
 def _user(name):

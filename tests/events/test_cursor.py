@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from mhc.extensions import db
+from mhc.jobs.events_listener import ListenSettings, listen
 from mhc.models import Interaction
 from mhc.services import secrets
-from mhc.services.sources import events
+from mhc.services.sources.events_cursor import cursor_problem
 from tests.events.feed import OWNER, clock_for, ev
 
 BASE = "http://127.0.0.1:5001/events/"
@@ -36,7 +37,7 @@ GOOD = f"{BASE}{OWNER}/tok-abc123/?i=4&timeout=1"
     ],
 )
 def test_cursor_rule(url, problem):
-    found = events.cursor_problem(BASE, url)
+    found = cursor_problem(BASE, url)
     if problem is None:
         assert found is None
     else:
@@ -58,9 +59,9 @@ def feed(app, fake_cb):
 
 
 def _listen(app, **overrides):
-    settings = events.ListenSettings.from_config(app.config, stats_every=0, **overrides)
+    settings = ListenSettings.from_config(app.config, stats_every=0, **overrides)
     messages = []
-    totals = events.listen(db.session, settings, clock=clock_for(0), progress=lambda t, text: messages.append(text))
+    totals = listen(db.session, settings, clock=clock_for(0), progress=lambda t, text: messages.append(text))
     return totals, messages
 
 

@@ -11,14 +11,13 @@ from mhc.extensions import db
 from mhc.models import Interaction, Person
 from mhc.models.owner import BroadcastSegment, BroadcastSession
 from mhc.services import secrets
-from mhc.services.sources import events
-from tests.events.feed import OWNER, T0, build_batches, clock_for, ev, msg
+from tests.events.feed import OWNER, T0, build_batches, clock_for, ev, ingest, msg
 
 
 def _ingest_all(batches, start=0):
     clock = clock_for(start)
     for k, batch in enumerate(batches[start:], start):
-        events.ingest_batch(db.session, batch, f"http://x/events/{OWNER}/tok/?i={k + 1}", clock(), OWNER)
+        ingest(batch, f"http://x/events/{OWNER}/tok/?i={k + 1}", clock(), OWNER)
 
 
 def _count(model, *where):
@@ -28,8 +27,8 @@ def _count(model, *where):
 def test_repeated_identical_tips_are_all_kept_and_ids_deduplicated(app):
     tip = {"tokens": 1, "isAnon": False, "message": ""}
     batch = [ev(f"t{i}", "tip", user="fan", tip=tip) for i in range(5)] + [ev("t0", "tip", user="fan", tip=tip)]
-    first = events.ingest_batch(db.session, batch, "http://x/?i=1", T0, OWNER)
-    again = events.ingest_batch(db.session, batch, "http://x/?i=2", T0 + timedelta(seconds=5), OWNER)
+    first = ingest(batch, "http://x/?i=1", T0, OWNER)
+    again = ingest(batch, "http://x/?i=2", T0 + timedelta(seconds=5), OWNER)
     assert (first.received, first.inserted, first.duplicates) == (6, 5, 1)
     assert (again.inserted, again.duplicates) == (0, 6)
     assert _count(Interaction) == 5
@@ -46,7 +45,7 @@ def test_pm_counterpart_dm_and_own_activity_elsewhere(app):
         ev("d1", "privateMessage", room="", user=OWNER, message=msg("dm", fromUser=OWNER, toUser="pal")),
         ev("o1", "chatMessage", room="other_model", user=OWNER, message=msg("yo")),
     ]
-    events.ingest_batch(db.session, batch, "http://x/?i=1", T0, OWNER)
+    ingest(batch, "http://x/?i=1", T0, OWNER)
     rows = {r.event_id: r for r in db.session.scalars(select(Interaction))}
     people = dict(db.session.execute(select(Person.id, Person.username)).all())
     assert [
@@ -69,7 +68,7 @@ def test_broadcaster_falls_back_to_envelope(app):
         "broadcaster": OWNER,
         "object": {"user": {"username": "Fan_1"}, "tip": {"tokens": 3}},
     }
-    events.ingest_batch(db.session, [raw], "http://x/?i=1", T0, OWNER)
+    ingest([raw], "http://x/?i=1", T0, OWNER)
     row = db.session.scalar(select(Interaction))
     assert (row.room, row.from_username, row.amount, row.is_flagged) == (OWNER, "fan_1", 3, False)
 
@@ -87,19 +86,19 @@ def test_broadcaster_falls_back_to_envelope(app):
 )
 def test_malformed_event_is_stored_raw_and_flagged_others_kept(app, raw):
     good = ev("ok-1", "chatMessage", user="fan", message=msg("fine"))
-    result = events.ingest_batch(db.session, [raw, good], "http://x/?i=1", T0, OWNER)
+    result = ingest([raw, good], "http://x/?i=1", T0, OWNER)
     assert (result.inserted, result.flagged) == (2, 1)
     flagged = db.session.scalar(select(Interaction).where(Interaction.is_flagged.is_(True)))
     assert flagged.raw == raw
     assert _count(Interaction, Interaction.is_flagged.is_(False)) == 1
-    again = events.ingest_batch(db.session, [raw, good], "http://x/?i=1", T0, OWNER)
+    again = ingest([raw, good], "http://x/?i=1", T0, OWNER)
     assert again.inserted == 0
 
 
 def test_cursor_is_saved_with_the_batch_or_not_at_all(app):
     secrets.put(db.session, secrets.EVENTS_NEXT_URL, "http://x/?i=1")
     db.session.commit()
-    events.ingest_batch(db.session, [ev("a", "userEnter", user="fan")], "http://x/?i=2", T0, OWNER, commit=False)
+    ingest([ev("a", "userEnter", user="fan")], "http://x/?i=2", T0, OWNER, commit=False)
     db.session.rollback()
     assert secrets.get(db.session, secrets.EVENTS_NEXT_URL) == "http://x/?i=1"
     assert _count(Interaction) == 0
@@ -107,9 +106,7 @@ def test_cursor_is_saved_with_the_batch_or_not_at_all(app):
 
 def test_broadcast_segments_join_into_sessions_within_the_gap(app):
     def go(event_id, method, minutes):
-        events.ingest_batch(
-            db.session, [ev(event_id, method, user=OWNER)], None, T0 + timedelta(minutes=minutes), OWNER
-        )
+        ingest([ev(event_id, method, user=OWNER)], None, T0 + timedelta(minutes=minutes), OWNER)
 
     go("s1", "broadcastStart", 0)
     go("x1", "broadcastStop", 10)
@@ -127,7 +124,7 @@ def test_broadcast_segments_join_into_sessions_within_the_gap(app):
 
 
 def test_broadcasts_in_other_rooms_are_not_the_owners(app):
-    events.ingest_batch(db.session, [ev("s1", "broadcastStart", room="other", user="other")], None, T0, OWNER)
+    ingest([ev("s1", "broadcastStart", room="other", user="other")], None, T0, OWNER)
     assert _count(BroadcastSegment) == 0
 
 
@@ -176,8 +173,7 @@ def test_follow_event_newer_than_a_scrape_start_is_not_undone_by_it(app):
     base = ["a1", "a2", "a3", "a4", "a5", "gone"]
     apply_follow_list(db.session, "follower", base, T0 - timedelta(hours=1), "list_scrape")
     # While a followers scrape (started at T0) runs, the Events API reports a follow and an unfollow.
-    events.ingest_batch(
-        db.session,
+    ingest(
         [ev("f-new", "follow", user="newfan"), ev("u-gone", "unfollow", user="gone")],
         "http://x/?i=1",
         T0 + timedelta(minutes=3),

@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from mhc.clients.events_api import EventsTokenError
 from mhc.extensions import db
+from mhc.jobs.events_listener import ListenSettings, listen
 from mhc.models import Interaction, JobRun
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import secrets
-from mhc.services.sources import events
+from mhc.services.sources import events, events_cursor
 from tests.events.feed import OWNER, build_batches, clock_for
 
 
@@ -29,8 +30,8 @@ def feed(app, fake_cb):
 
 def _listen(app, **overrides):
     overrides.setdefault("stats_every", 0)
-    settings = events.ListenSettings.from_config(app.config, **overrides)
-    return events.listen(db.session, settings, clock=clock_for(0))
+    settings = ListenSettings.from_config(app.config, **overrides)
+    return listen(db.session, settings, clock=clock_for(0))
 
 
 def _event_ids():
@@ -51,8 +52,8 @@ def test_stop_and_restart_resumes_without_replay_or_gap(app, feed):
     first = _listen(app, max_batches=7)
     assert first.batches == 7
     ids_after_stop = _event_ids()
-    second = events.listen(
-        db.session, events.ListenSettings.from_config(app.config, stats_every=0, max_batches=13), clock=clock_for(7)
+    second = listen(
+        db.session, ListenSettings.from_config(app.config, stats_every=0, max_batches=13), clock=clock_for(7)
     )
     # Only the feed's own 6 resent events are duplicates: nothing of the first run came back.
     assert (first.inserted + second.inserted, first.duplicates + second.duplicates) == (193, 6)
@@ -66,12 +67,12 @@ def test_crash_before_commit_replays_only_the_uncommitted_batch(app, feed, monke
     real = events.ingest_batch
     calls = {"n": 0}
 
-    def crashing(session, batch, next_url, received_at, owner, **kw):
+    def crashing(session, batch, next_url, received_at, settings, **kw):
         calls["n"] += 1
         if calls["n"] == 8:
-            real(session, batch, next_url, received_at, owner, commit=False)
+            real(session, batch, next_url, received_at, settings, commit=False)
             raise RuntimeError("killed mid-batch")
-        return real(session, batch, next_url, received_at, owner, **kw)
+        return real(session, batch, next_url, received_at, settings, **kw)
 
     monkeypatch.setattr(events, "ingest_batch", crashing)
     with pytest.raises(RuntimeError, match="killed mid-batch"):
@@ -79,9 +80,7 @@ def test_crash_before_commit_replays_only_the_uncommitted_batch(app, feed, monke
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Interaction)) == 72  # batches 0-6 (two broadcast events)
     monkeypatch.setattr(events, "ingest_batch", real)
-    events.listen(
-        db.session, events.ListenSettings.from_config(app.config, stats_every=0, max_batches=13), clock=clock_for(7)
-    )
+    listen(db.session, ListenSettings.from_config(app.config, stats_every=0, max_batches=13), clock=clock_for(7))
     assert feed.state["events_served"] == [*range(8), *range(7, 20)]  # batch 7 fetched again, once
     ids = _event_ids()
     assert len(ids) == len(set(ids)) == 193
@@ -132,12 +131,12 @@ def test_idle_feed_is_held_and_returns_empty_batches(app, fake_cb):
 
 
 def test_no_token_is_a_clear_error(app, fake_cb):
-    with pytest.raises(events.EventsNotConfigured, match="paste one under Admin"):
+    with pytest.raises(events_cursor.EventsNotConfigured, match="paste one under Admin"):
         _listen(app, max_batches=1)
 
 
 def test_stats_poll_records_a_sample_with_minus_one_as_null(app, feed):
-    secrets.put(db.session, events.STATS_TOKEN, "tok-abc123")
+    secrets.put(db.session, events_cursor.STATS_TOKEN, "tok-abc123")
     db.session.commit()
     _listen(app, max_batches=1, stats_every=300)
     sample = db.session.scalar(select(OwnerStatsSample))

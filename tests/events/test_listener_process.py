@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from mhc.extensions import db
 from mhc.models import FeedQuarantine, Interaction, JobRun
 from mhc.services import secrets
 from tests.events.feed import OWNER, ev, msg
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,18 +66,8 @@ def listener(app, fake_cb, tmp_path):
         log.close()
 
 
-def wait_until(check, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.rollback()
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"still waiting for {what} after {timeout} s")
-
-
 def _cursor():
+    db.session.rollback()  # a new transaction sees what the listener process committed since
     return secrets.get(db.session, secrets.EVENTS_NEXT_URL)
 
 
@@ -86,6 +76,7 @@ def _url(fake, i: int) -> str:
 
 
 def _run() -> JobRun:
+    db.session.rollback()
     stmt = select(JobRun).where(JobRun.kind == "events_listen").order_by(JobRun.created_at.desc())
     return db.session.scalars(stmt).first()
 
@@ -102,7 +93,7 @@ def test_poison_events_never_stop_the_listener(app, fake_cb, listener):
         [ev("ok-3", "tip", user="fan", tip={"tokens": 25, "message": "thanks"})],
     ]
     proc = start()
-    wait_until(lambda: _cursor() == _url(fake_cb, 3), "the cursor to pass the poison batches")
+    wait_until(lambda: _cursor() == _url(fake_cb, 3), message="the cursor to pass the poison batches")
     assert proc.poll() is None, "the listener exited"
     rows = db.session.execute(select(Interaction.event_id, Interaction.text, Interaction.amount).order_by("id")).all()
     assert rows == [("ok-1", None, None), ("ok-2", "nulhere", None), ("ok-3", "thanks", 25)]
@@ -114,7 +105,7 @@ def test_poison_events_never_stop_the_listener(app, fake_cb, listener):
 
     fake_cb.requests.clear()
     again = start()  # a restart resumes after the poison: nothing is fetched twice
-    wait_until(lambda: fake_cb.requests, "the restarted listener's first request")
+    wait_until(lambda: fake_cb.requests, message="the restarted listener's first request")
     assert fake_cb.requests[0] == f"/events/{OWNER}/tok-abc123/?i=3&timeout=1"
     assert again.poll() is None
     assert stop(again) == 0
@@ -130,10 +121,12 @@ def test_foreign_next_url_is_refused_and_the_listener_keeps_its_cursor(
     fake_cb.state["events_batches"] = [[ev(f"e{k}", "userEnter", user=f"v{k}")] for k in range(3)]
     fake_cb.state["events_next_urls"] = {1: target}
     proc = start()
-    run = wait_until(lambda: (r := _run()) and "kept the last cursor" in (r.progress_text or "") and r, "the refusal")
+    run = wait_until(
+        lambda: (r := _run()) and "kept the last cursor" in (r.progress_text or "") and r, message="the refusal"
+    )
     assert run.progress_text.startswith("retrying in ")
     assert "nextUrl points to" in run.progress_text and "tok-abc123" not in run.progress_text
-    wait_until(lambda: fake_cb.state["events_served"].count(1) >= 2, "a second try of the same cursor")
+    wait_until(lambda: fake_cb.state["events_served"].count(1) >= 2, message="a second try of the same cursor")
     assert proc.poll() is None, "the listener exited"
     assert other_host.requests == []
     assert _cursor() == _url(fake_cb, 1)
@@ -145,7 +138,7 @@ def test_foreign_next_url_is_refused_and_the_listener_keeps_its_cursor(
 
     fake_cb.state["events_next_urls"] = {}  # the API answers sanely again: the listener goes on from there
     again = start()
-    wait_until(lambda: _cursor() == _url(fake_cb, 3), "the cursor to move on")
+    wait_until(lambda: _cursor() == _url(fake_cb, 3), message="the cursor to move on")
     assert stop(again) == 0
     assert other_host.requests == []
     assert db.session.scalar(select(func.count()).select_from(Interaction)) == 3

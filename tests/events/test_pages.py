@@ -13,12 +13,12 @@ from mhc.extensions import db
 from mhc.models import AuditLog, Interaction, StoredSecret
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import secrets
-from mhc.services.sources import events, events_feed
-from tests.events.feed import OWNER, T0, ev, msg
+from mhc.services.sources import events_cursor, events_feed
+from tests.events.feed import OWNER, T0, ev, ingest, msg
 
 
 def _ingest(batch, minutes=0, cursor="http://x/?i=1"):
-    events.ingest_batch(db.session, batch, cursor, T0 + timedelta(minutes=minutes), OWNER)
+    ingest(batch, cursor, T0 + timedelta(minutes=minutes), OWNER)
 
 
 @pytest.fixture
@@ -102,25 +102,26 @@ def test_multi_type_tab_merges_types_in_time_order(app, sample):
 
 
 def test_token_form_stores_secret_never_shows_it(client, login_as, auth):
-    login_as("admin")
+    admin = login_as("admin")
     token = auth.csrf("/events-api/")
     response = client.post(
         "/events-api/", data={"csrf_token": token, "events_token": "secret-token-123", "stats_token": ""}
     )
     assert response.status_code == 302
     assert secrets.get(db.session, secrets.EVENTS_TOKEN) == "secret-token-123"
-    assert db.session.get(StoredSecret, events.STATS_TOKEN) is None
+    assert db.session.get(StoredSecret, events_cursor.STATS_TOKEN) is None
     html = client.get("/events-api/").get_data(as_text=True)
     assert "secret-token-123" not in html
     assert 'data-testid="token-state">set ' in html
     entry = db.session.scalar(select(AuditLog).where(AuditLog.object_id == secrets.EVENTS_TOKEN))
     assert entry.action == "secret_set" and "secret-token-123" not in str(entry.diff)
+    assert (entry.user_id, entry.username) == (admin.id, admin.username)
 
 
 def test_new_token_drops_the_old_cursor(app):
     secrets.put(db.session, secrets.EVENTS_NEXT_URL, "http://x/old/?i=9")
     db.session.commit()
-    assert events.save_tokens(db.session, "new-token-456") == [secrets.EVENTS_TOKEN]
+    assert events_cursor.save_tokens(db.session, "new-token-456") == [secrets.EVENTS_TOKEN]
     assert secrets.get(db.session, secrets.EVENTS_NEXT_URL) is None
 
 
@@ -223,16 +224,13 @@ def test_hudson_growth_syncs_and_viewing_changes_nothing(client, login_as, app):
     from mhc.models import utcnow
 
     now = utcnow()
-    events.ingest_batch(
-        db.session,
+    ingest(
         [ev("fa", "follow", user="fan_a"), ev("fb", "follow", user="fan_b"), ev("ua", "unfollow", user="fan_a")],
         "http://x/?i=1",
         now - timedelta(days=3),
         OWNER,
     )
-    events.ingest_batch(
-        db.session, [ev("fc", "follow", user="fan_c")], "http://x/?i=2", now - timedelta(days=20), OWNER
-    )
+    ingest([ev("fc", "follow", user="fan_c")], "http://x/?i=2", now - timedelta(days=20), OWNER)
     from mhc.services.owner import dashboard
 
     board = dashboard.build(db.session, OWNER, now)

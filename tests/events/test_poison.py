@@ -12,7 +12,7 @@ from mhc.extensions import db
 from mhc.models import FeedQuarantine, Interaction, Person
 from mhc.services import secrets
 from mhc.services.sources import events, feed_rules
-from tests.events.feed import OWNER, T0, ev, msg
+from tests.events.feed import OWNER, T0, ev, ingest, msg
 
 LONG_NAME = "a" * 10_000
 
@@ -49,7 +49,7 @@ POISON = [
 @pytest.mark.parametrize(("poison", "rule", "reason"), POISON, ids=[p[0]["id"] for p in POISON])
 def test_poison_event_is_quarantined_and_the_rest_of_the_batch_stored(app, poison, rule, reason):
     batch = [ev("ok-1", "userEnter", user="fan"), poison, ev("ok-2", "chatMessage", user="fan", message=msg("yo"))]
-    result = events.ingest_batch(db.session, batch, "http://x/?i=1", T0, OWNER)
+    result = ingest(batch, "http://x/?i=1", T0, OWNER)
     assert (result.received, result.inserted, result.quarantined, result.duplicates) == (3, 2, 1, 0)
     assert sorted(db.session.scalars(select(Interaction.event_id))) == ["ok-1", "ok-2"]
     assert secrets.get(db.session, secrets.EVENTS_NEXT_URL) == "http://x/?i=1"  # the cursor moved past it
@@ -65,7 +65,7 @@ def test_poison_event_is_quarantined_and_the_rest_of_the_batch_stored(app, poiso
 def test_nul_and_lone_surrogates_in_text_are_removed_and_the_event_stored(app):
     raw = ev("t-1", "chatMessage", user="fan", message=msg("hi\x00 there\ud800"), note={"k\x00": "v\x00", "n": 1e999})
     raw["object"]["user"]["gender"] = "m\x00"
-    result = events.ingest_batch(db.session, [raw], "http://x/?i=1", T0, OWNER)
+    result = ingest([raw], "http://x/?i=1", T0, OWNER)
     assert (result.inserted, result.quarantined, result.flagged) == (1, 0, 0)
     row = db.session.scalar(select(Interaction))
     assert row.text == "hi there\ufffd"
@@ -75,7 +75,7 @@ def test_nul_and_lone_surrogates_in_text_are_removed_and_the_event_stored(app):
 
 def test_odd_id_and_method_with_nul_are_stored_flagged(app):
     raw = {"method": "tip\x00", "id": "id\x00", "object": {"broadcaster": OWNER}}
-    result = events.ingest_batch(db.session, [raw], "http://x/?i=1", T0, OWNER)
+    result = ingest([raw], "http://x/?i=1", T0, OWNER)
     assert (result.inserted, result.flagged) == (1, 1)
     row = db.session.scalar(select(Interaction))
     assert (row.type, row.event_id.startswith("noid-"), row.is_flagged) == ("tip", True, True)
@@ -83,14 +83,14 @@ def test_odd_id_and_method_with_nul_are_stored_flagged(app):
 
 def test_long_free_text_is_cut_to_the_limit(app):
     raw = ev("long-1", "chatMessage", user="fan", message=msg("y" * 20_000))
-    events.ingest_batch(db.session, [raw], "http://x/?i=1", T0, OWNER)
+    ingest([raw], "http://x/?i=1", T0, OWNER)
     assert len(db.session.scalar(select(Interaction.text))) == feed_rules.MAX_TEXT
 
 
 def test_the_same_poison_again_counts_up_one_row(app):
     poison = ev("p-neg", "tip", user="fan", tip={"tokens": -5})
-    events.ingest_batch(db.session, [poison], "http://x/?i=1", T0, OWNER)
-    events.ingest_batch(db.session, [poison, poison], "http://x/?i=2", T0 + timedelta(minutes=1), OWNER)
+    ingest([poison], "http://x/?i=1", T0, OWNER)
+    ingest([poison, poison], "http://x/?i=2", T0 + timedelta(minutes=1), OWNER)
     row = db.session.scalar(select(FeedQuarantine))
     assert (_count(FeedQuarantine), row.times_seen, row.first_seen_at, row.last_seen_at) == (
         1,
@@ -108,12 +108,12 @@ def test_a_value_the_database_refuses_is_quarantined_alone(app, monkeypatch):
         ev("bad-1", "chatMessage", user="fan", message=msg("x\ud800")),
         ev("ok-2", "chatMessage", user="fan", message=msg("fine")),
     ]
-    result = events.ingest_batch(db.session, batch, "http://x/?i=1", T0, OWNER)
+    result = ingest(batch, "http://x/?i=1", T0, OWNER)
     assert (result.received, result.inserted, result.quarantined, result.follow_changes) == (3, 2, 1, 1)
     assert sorted(db.session.scalars(select(Interaction.event_id))) == ["ok-1", "ok-2"]
     row = db.session.scalar(select(FeedQuarantine))
     assert (row.item, row.rule) == ("bad-1", "database")
     assert row.reason.startswith("the database refused it: ")
     assert secrets.get(db.session, secrets.EVENTS_NEXT_URL) == "http://x/?i=1"
-    again = events.ingest_batch(db.session, batch, "http://x/?i=1", T0, OWNER)
+    again = ingest(batch, "http://x/?i=1", T0, OWNER)
     assert (again.inserted, again.duplicates, again.quarantined) == (0, 2, 1)

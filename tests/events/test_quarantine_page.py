@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 from mhc.extensions import db
-from mhc.services.sources import events, quarantine
-from tests.events.feed import OWNER, T0, ev
+from mhc.services.sources import quarantine
+from tests.events.feed import OWNER, T0, ev, ingest
 
 
 def _poison(minutes: int, event_id: str, **tip):
     raw = ev(event_id, "tip", user="fan", tip={"tokens": -5, "message": "<script>alert(1)</script>\x00", **tip})
-    events.ingest_batch(db.session, [raw], f"http://x/?i={minutes}", T0 + timedelta(minutes=minutes), OWNER)
+    ingest([raw], f"http://x/?i={minutes}", T0 + timedelta(minutes=minutes), OWNER)
 
 
 def _affiliate(minutes: int, username: str):

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
+from mhc import sqlcompat
 from mhc.models import Interaction, Person
 from mhc.models.types import UTCDateTime
-from mhc.services.stats import Count, planner_rows
+from mhc.services.stats import Count
 
 PAGE_SIZE = 100
 COUNT_CAP = 5000  # count exactly up to here; above it, the planner's estimate (labelled ≈)
@@ -178,6 +179,5 @@ def _capped_count(session: Session, conds: list) -> Count:
 
 def _estimate(session: Session, conds: list) -> int:
     """The planner's row estimate on PostgreSQL; elsewhere the cap (shown as approximate)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return COUNT_CAP + 1
-    return planner_rows(session, select(Interaction.id).where(*conds))
+    estimate = sqlcompat.planner_rows(session, select(Interaction.id).where(*conds))
+    return COUNT_CAP + 1 if estimate is None else estimate

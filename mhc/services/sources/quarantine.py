@@ -7,16 +7,15 @@ on only together with the record of what was set aside. Reading serves the panel
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, literal, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from mhc import sqlcompat
 from mhc.models import FeedQuarantine
-from mhc.models.types import UTCDateTime
+from mhc.models.types import UTCDateTime, parse_uuid
 from mhc.services.sources import feed_rules
 from mhc.services.sources.events_feed import decode_cursor, encode_cursor
 
@@ -58,7 +57,7 @@ def _row(item: Item, seen_at: datetime, run_id) -> dict:
         "times_seen": 1,
         "first_seen_at": seen_at,
         "last_seen_at": seen_at,
-        "job_run_id": uuid.UUID(str(run_id)) if run_id else None,
+        "job_run_id": parse_uuid(run_id) if run_id else None,
     }
 
 
@@ -73,8 +72,7 @@ def add(session: Session, items: list[Item], seen_at: datetime, run_id=None) -> 
     if not rows:
         return 0
     table = FeedQuarantine.__table__
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table)
+    stmt = sqlcompat.conflict_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["fingerprint"],
         set_={
