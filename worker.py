@@ -29,6 +29,12 @@ import redis
 
 from config import ConfigError
 from mhc import create_app
+from mhc.extensions import db
+from mhc.jobs.events_jobs import run_listener_process
+from mhc.jobs.heartbeat import WorkerBeat, worker_name
+from mhc.jobs.queue import ProcessWorker
+from mhc.jobs.recovery import recover_abandoned
+from mhc.jobs.scheduler import SchedulerThread
 
 
 def main(argv: list[str]) -> int:
@@ -51,9 +57,6 @@ def main(argv: list[str]) -> int:
 
 
 def _events(app) -> int:
-    from mhc.jobs.events_jobs import run_listener_process
-    from mhc.jobs.heartbeat import WorkerBeat, worker_name
-
     with app.app_context():
         beat = WorkerBeat(app, worker_name("events"))
         beat.start()
@@ -65,12 +68,6 @@ def _events(app) -> int:
 
 def _serve(app, qs, names: list[str], with_scheduler: bool) -> int:
     """Work until stopped, waiting for Redis whenever it is unreachable."""
-    from mhc.extensions import db
-    from mhc.jobs.heartbeat import WorkerBeat, worker_name
-    from mhc.jobs.queue import ProcessWorker
-    from mhc.jobs.recovery import recover_abandoned
-    from mhc.jobs.scheduler import SchedulerThread
-
     stop = threading.Event()
     beat = WorkerBeat(app, worker_name("worker"))
     scheduler = SchedulerThread(app) if with_scheduler else None

@@ -12,6 +12,7 @@ def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config.from_env())
 
+    # Here, not at the top: `import mhc.models` (Alembic, scripts, tests) must not load the whole web app.
     from mhc import admin, auth, cli, database, health, input_guard, jobs, logs, web_security
 
     logs.init_logging(app)  # first: every later hook's log lines carry the request id

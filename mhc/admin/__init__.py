@@ -6,6 +6,7 @@ from flask import Flask
 from flask_admin import Admin, expose
 from flask_admin.theme import Bootstrap4Theme
 
+from mhc.admin import events, follows, hudson, jobs, profile, system, users
 from mhc.admin.base import PanelIndexView
 from mhc.extensions import db
 from mhc.services import stats
@@ -39,8 +40,6 @@ def init_admin(app: Flask) -> Admin:
 
 def _view_groups():
     """Each nav group module exposes register(admin)."""
-    from mhc.admin import events, follows, hudson, jobs, profile, system, users
-
     return [
         users.register,
         profile.register,

@@ -14,25 +14,20 @@ from mhc.admin.base import SecuredBaseView
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, recovery, scheduler
-from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
-from mhc.jobs.artifacts import enqueue_artifact_cleanup
-from mhc.models import JobRun
+from mhc.models import JobRun, parse_uuid
 from mhc.models.jobs import STATUSES
 from mhc.services import job_artifacts
 
 CATEGORY = "Admin"
 PAGE_SIZE = 50
 ARTIFACT_TYPES = {"screenshot": "image/png", "html": "text/plain"}
-STARTERS = {
-    "affiliate_poll": enqueue_poll,
-    "p2_scrape": enqueue_p2_scrape,
-    "artifact_cleanup": enqueue_artifact_cleanup,
-}
+# The scheduled kinds can also be started by hand, with the same lock keys as the schedule's runs.
+STARTERS = {schedule.kind: schedule.start for schedule in scheduler.SCHEDULES}
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
     try:
-        return uuid.UUID(value)
+        return parse_uuid(value)
     except ValueError:
         abort(404)
 
@@ -96,7 +91,7 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/retry", methods=["POST"])
     def retry(self, run_id):
         try:
-            new = control.retry(_uuid_or_404(run_id), started_by=current_user.id)
+            new = control.retry(_uuid_or_404(run_id), actor_id=current_user.id)
             flash(f"Retry started as run {new.id}.", "success")
         except (control.JobStateError, JobAlreadyRunning, JobsUnavailable) as exc:
             flash(f"Not retried: {exc}", "error")
@@ -115,7 +110,7 @@ class JobsView(SecuredBaseView):
     def start(self, kind):
         starter = STARTERS.get(kind) or abort(404)
         try:
-            run = starter(started_by=current_user.id)
+            run = starter(actor_id=current_user.id)
             flash(f"Started run {run.id}.", "success")
         except (JobAlreadyRunning, JobsUnavailable) as exc:
             flash(f"Not started: {exc}", "error")
@@ -124,7 +119,7 @@ class JobsView(SecuredBaseView):
 
 def _safe_uuid(value: str) -> uuid.UUID | None:
     try:
-        return uuid.UUID(value.strip())
+        return parse_uuid(value)
     except ValueError:
         return None
 

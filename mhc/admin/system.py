@@ -86,14 +86,14 @@ class SystemUserView(SecuredModelView):
             form.email.data,
             form.new_password.data,
             form.role.data.name,
-            actor=current_user,
+            actor_id=current_user.id,
         )
 
     def update_model(self, form, model):
         fields = {"username": form.username.data, "email": form.email.data, "role_name": form.role.data.name}
         fields.update(is_active=form.is_active.data, new_password=form.new_password.data or None)
         fields.update(keep_session=current_session_token())  # only ever keeps the editor's own session
-        return bool(self._call(accounts.update_user, db.session, model.id, actor=current_user, **fields))
+        return bool(self._call(accounts.update_user, db.session, model.id, actor_id=current_user.id, **fields))
 
     def _call(self, service, *args, **kwargs):
         try:
@@ -105,20 +105,20 @@ class SystemUserView(SecuredModelView):
 
     @action("deactivate", "Deactivate", "Deactivate the selected system users?")
     def action_deactivate(self, ids):
-        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), False, actor=current_user)
+        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), False, actor_id=current_user.id)
         if count is not False:
             flash(f"Deactivated {count} system user(s).", "success")
 
     @action("activate", "Activate", "Activate the selected system users?")
     def action_activate(self, ids):
-        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), True, actor=current_user)
+        count = self._call(accounts.set_active, db.session, self.parse_ids(ids), True, actor_id=current_user.id)
         if count is not False:
             flash(f"Activated {count} system user(s).", "success")
 
     @action("logout_everywhere", "Log out everywhere", "End every session of the selected system users?")
     def action_logout_everywhere(self, ids):
         count = login_sessions.end_everywhere(
-            db.session, self.parse_ids(ids), actor=current_user, remote_addr=request.remote_addr
+            db.session, self.parse_ids(ids), actor_id=current_user.id, remote_addr=request.remote_addr
         )
         flash(f"Logged out {count} system user(s) everywhere.", "success")
 
@@ -149,7 +149,7 @@ class RoleGrantsView(SecuredBaseView):
 
     def _save(self, wanted: dict[str, set[str]]) -> None:
         try:
-            changed = accounts.set_grants(db.session, wanted, actor=current_user)
+            changed = accounts.set_grants(db.session, wanted, actor_id=current_user.id)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return

@@ -123,7 +123,7 @@ class TwoFactorAdminView(SecuredBaseView):
         if request.method == "POST":
             if form.validate_on_submit() and request.form.get("roles") == "1":
                 wanted = set(request.form.getlist("require"))
-                changed = two_factor.set_required_roles(db.session, wanted, actor=current_user)
+                changed = two_factor.set_required_roles(db.session, wanted, actor_id=current_user.id)
                 flash(f"Saved; {changed} role(s) changed.", "success")
             else:
                 flash("The form was incomplete; nothing changed.", "error")
@@ -136,7 +136,7 @@ class TwoFactorAdminView(SecuredBaseView):
     def reset(self, user_id):
         if SecureForm().validate_on_submit():
             try:
-                had = two_factor.reset(db.session, user_id, actor=current_user)
+                had = two_factor.reset(db.session, user_id, actor_id=current_user.id)
                 flash("Two-factor login reset." if had else "That user had no two-factor login.", "success")
             except two_factor.TwoFactorError as exc:
                 flash(str(exc), "error")

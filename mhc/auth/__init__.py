@@ -9,15 +9,14 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_principal import Identity, Need, Permission, RoleNeed, UserNeed, identity_loaded
 
+from mhc.auth import two_factor, views
+from mhc.auth.login_steps import SESSION_TOKEN_KEY
 from mhc.extensions import csrf, db, login_manager, principal
 from mhc.models import SystemUser
-from mhc.services.access import login_sessions
+from mhc.services.access import login_sessions, passwords
 
 # A granted permission, kept apart from role names so a role called "view_users" grants nothing.
 PermissionNeed = partial(Need, "permission")
-
-# The key under which Flask's signed session cookie carries the login session's token.
-SESSION_TOKEN_KEY = "mhc_login_session"  # noqa: S105 (a key name, not a secret)
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
@@ -26,10 +25,6 @@ PUBLIC_ENDPOINTS |= {"two_factor.login_code"}  # the second login step: before t
 
 def init_auth(app: Flask) -> None:
     """Bind Flask-Login, Flask-Principal and CSRF; require login on every non-public endpoint."""
-    from mhc.auth import passwords
-    from mhc.auth.two_factor import bp as two_factor_bp
-    from mhc.auth.views import bp
-
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -38,8 +33,8 @@ def init_auth(app: Flask) -> None:
     principal.init_app(app)
     principal.identity_loader(_identity_from_login)
     identity_loaded.connect_via(app)(_load_needs)
-    app.register_blueprint(bp)
-    app.register_blueprint(two_factor_bp)  # also sends users who must enrol to enrolment
+    app.register_blueprint(views.bp)
+    app.register_blueprint(two_factor.bp)  # also sends users who must enrol to enrolment
     app.before_request(_require_login)
 
 

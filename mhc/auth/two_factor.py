@@ -1,30 +1,22 @@
-"""The second login step (a TOTP or recovery code), the pending state between the two steps, and the rule
-that sends a user whose role requires two-factor login to enrolment before anything else.
-
-Between a correct password and the code, Flask's session holds a value signed with SECRET_KEY (its own salt)
-and timestamped: the user's id and session version, and where to go next. It is honoured for
-TWO_FACTOR_PENDING_SECONDS only; no login session row exists until the code is accepted.
+"""The second login step (a TOTP or recovery code) and the rule that sends a user whose role requires
+two-factor login to enrolment before anything else. The pending state between the two steps is kept by
+mhc/auth/login_steps.py.
 """
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from mhc.auth.views import finish_login
+from mhc.auth.login_steps import PENDING_KEY, finish_login, pending_login
 from mhc.extensions import db
+from mhc.models import parse_uuid
 from mhc.services.access import login_throttle, two_factor
 
 bp = Blueprint("two_factor", __name__)
-
-PENDING_KEY = "mhc_two_factor_pending"
-_SALT = "mhc-two-factor-pending"
 
 # What a user who must still enrol may reach: the enrolment pages, logging out, and public pages.
 ENROLMENT_ENDPOINTS = {
@@ -47,34 +39,12 @@ class CodeForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=64)])
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
-
-
-def start_second_step(user, next_target: str | None):
-    """Remember the half-done login (signed, timestamped) and ask for the code."""
-    payload = {"u": str(user.id), "v": user.session_version, "n": next_target}
-    session[PENDING_KEY] = _serializer().dumps(payload)
-    return redirect(url_for("two_factor.login_code"))
-
-
-def _pending() -> dict | None:
-    """The pending login when its signature is good and it is younger than TWO_FACTOR_PENDING_SECONDS."""
-    raw = session.get(PENDING_KEY)
-    if not raw:
-        return None
-    try:
-        return _serializer().loads(raw, max_age=current_app.config["TWO_FACTOR_PENDING_SECONDS"])
-    except BadSignature:  # also an expired one (SignatureExpired)
-        return None
-
-
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 def login_code():
     """Second login step: a correct code completes the login started with the password."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
-    pending = _pending()
+    pending = pending_login()
     if pending is None:
         return _restart("Your login expired; log in again.")
     form = CodeForm()
@@ -82,7 +52,7 @@ def login_code():
         return render_template("auth/two_factor.html", form=form)
     result = two_factor.verify_login(
         db.session,
-        uuid.UUID(pending["u"]),
+        parse_uuid(pending["u"]),
         pending["v"],
         form.code.data,
         remote_addr=request.remote_addr,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-from flask_principal import AnonymousIdentity, Identity, identity_changed
+from flask_login import current_user, logout_user
+from flask_principal import AnonymousIdentity, identity_changed
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from mhc.auth import SESSION_TOKEN_KEY
+from mhc.auth.login_steps import SESSION_TOKEN_KEY, finish_login, safe_next, start_second_step
 from mhc.extensions import db
 from mhc.services.access import accounts, login_sessions, login_throttle, two_factor
 
@@ -23,18 +21,6 @@ class LoginForm(FlaskForm):
 
     login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return target only if it is a same-site relative path; else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None  # browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil.example"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,23 +43,9 @@ def login():
                 return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
             return render_template("auth/login.html", form=form)
         if two_factor.is_enabled(db.session, result.user.id):
-            from mhc.auth.two_factor import start_second_step  # that module builds on finish_login below
-
             return start_second_step(result.user, safe_next(request.args.get("next")))
         return finish_login(result.user, request.args.get("next"))
     return render_template("auth/login.html", form=form)
-
-
-def finish_login(user, next_target: str | None):
-    """Open the login session (its row, and the token in the cookie) and go to a safe `next` or the index.
-
-    With two-factor login on, this runs only after the second step."""
-    session[SESSION_TOKEN_KEY] = login_sessions.start(
-        db.session, user, remote_addr=request.remote_addr, user_agent=request.user_agent.string
-    )
-    login_user(user)
-    identity_changed.send(current_app._get_current_object(), identity=Identity(user.get_id()))
-    return redirect(safe_next(next_target) or url_for("admin.index"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -81,7 +53,7 @@ def logout():
     """Log out (POST only, CSRF-protected): this session ends for good, even in a copied cookie."""
     token = session.get(SESSION_TOKEN_KEY)
     if current_user.is_authenticated:
-        login_sessions.end(db.session, token, user=current_user, remote_addr=request.remote_addr)
+        login_sessions.end(db.session, token, user_id=current_user.id, remote_addr=request.remote_addr)
     return _logged_out("You are logged out.")
 
 
@@ -90,7 +62,7 @@ def logout_everywhere():
     """End every session of the current user, on every device (POST only, CSRF-protected)."""
     if current_user.is_authenticated:
         login_sessions.end_everywhere(
-            db.session, [current_user.id], actor=current_user, remote_addr=request.remote_addr
+            db.session, [current_user.id], actor_id=current_user.id, remote_addr=request.remote_addr
         )
     return _logged_out("You are logged out everywhere.")
 

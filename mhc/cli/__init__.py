@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from mhc.cli import database, follows, jobs, profiles, users
+from mhc.cli import secrets as secrets_commands
+from mhc.cli.common import one_line_errors
+
 
 def init_cli(app: Flask) -> None:
     """Register every command group."""
-    from mhc.cli import database, follows, jobs, profiles, users
-    from mhc.cli import secrets as secrets_commands
-    from mhc.cli.common import one_line_errors
-
     for module in (database, users, jobs, profiles, follows, secrets_commands):
         for command in module.COMMANDS:
             app.cli.add_command(one_line_errors(command))

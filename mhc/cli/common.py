@@ -10,7 +10,11 @@ from flask import current_app, has_app_context
 from sqlalchemy.exc import OperationalError
 
 from mhc.database import DatabaseUnavailable, check_database
+from mhc.extensions import db
+from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.logs import use_cli_level
+from mhc.services.crypto import SecretsUndecryptable
+from mhc.services.follows.follow_ledger import FollowListError
 
 DATABASE_EXIT = 2  # the database cannot be reached, or stayed locked past the busy timeout
 FAILURE_EXIT = 1
@@ -60,10 +64,6 @@ def _guarded(callback):
 
 def expected_error(exc: BaseException) -> CommandError | None:
     """The one-line error for a failure an operator can act on; None for a bug (keep its traceback)."""
-    from mhc.jobs import JobAlreadyRunning, JobsUnavailable
-    from mhc.services.crypto import SecretsUndecryptable
-    from mhc.services.follows.follow_ledger import FollowListError
-
     if isinstance(exc, DatabaseUnavailable):
         return CommandError(str(exc), DATABASE_EXIT)
     if isinstance(exc, OperationalError):
@@ -88,8 +88,6 @@ def _database_reason(exc: OperationalError) -> str:
 
 
 def _rollback() -> None:
-    from mhc.extensions import db
-
     if has_app_context():
         try:
             db.session.rollback()

@@ -9,6 +9,7 @@ from flask import current_app
 
 from mhc.cli.common import require_database
 from mhc.extensions import db
+from mhc.services import demo
 
 
 @click.command("check-db")
@@ -31,8 +32,6 @@ def check_db():
 @click.option("--snapshots-per-model", type=click.IntRange(0), default=None, help="Affiliate snapshots per model.")
 def demo_data(n_persons, seed, force, if_empty, snapshots_per_model):
     """Fill an empty database with realistic generated data (set-based)."""
-    from mhc.services import demo
-
     require_database()
     if not demo.is_empty(db.session):
         if if_empty:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask.cli import AppGroup
 
 from mhc.extensions import db
+from mhc.jobs import enqueue
+from mhc.models import JobRun
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
@@ -16,11 +19,6 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 @click.option("--wait", type=float, default=10.0, show_default=True, help="Seconds to wait for the result.")
 def jobs_selftest(wait):
     """Enqueue a tiny job and wait for a worker to finish it."""
-    import time
-
-    from mhc.jobs import enqueue
-    from mhc.models import JobRun
-
     run = enqueue("selftest", {"value": 21})
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from mhc.cli.common import require_database
 from mhc.extensions import db
+from mhc.services import crypto, secrets
 
 secrets_cli = AppGroup("secrets", help="Stored cookies and API tokens, encrypted with MHC_SECRETS_KEY.")
 
@@ -14,8 +16,6 @@ secrets_cli = AppGroup("secrets", help="Stored cookies and API tokens, encrypted
 @secrets_cli.command("rotate")
 def rotate():
     """Re-encrypt every stored secret under the first key of MHC_SECRETS_KEY; print how many rows."""
-    from mhc.services import secrets
-
     require_database()
     count = secrets.rotate(db.session)
     click.echo(f"re-encrypted {count} stored secret{'' if count == 1 else 's'} under the first key")
@@ -24,10 +24,6 @@ def rotate():
 @secrets_cli.command("status")
 def status():
     """How many stored secrets each key of MHC_SECRETS_KEY opens; never prints a value."""
-    from flask import current_app
-
-    from mhc.services import crypto, secrets
-
     require_database()
     counts = secrets.key_status(db.session)
     click.echo(f"{len(current_app.config['SECRETS_KEYS'])} key(s) configured in MHC_SECRETS_KEY")

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from mhc.cli.common import require_database
 from mhc.extensions import db
+from mhc.services.access import accounts
 
 users_cli = AppGroup("users", help="System users (people who log into the panel).")
 
@@ -19,8 +20,6 @@ users_cli = AppGroup("users", help="System users (people who log into the panel)
 @click.option("--email", default="admin@example.com", show_default=True)
 def ensure_admin(username, email):
     """Create an admin if none exists and print its password once (MHC_ADMIN_PASSWORD if set)."""
-    from mhc.services.access import accounts
-
     require_database()
     user, password = accounts.ensure_admin(db.session, username, email, current_app.config.get("ADMIN_PASSWORD"))
     if password is None:
@@ -43,8 +42,6 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def create_admin(username, email, password_stdin):
     """Create an admin system user (password prompted twice, or read from stdin)."""
-    from mhc.services.access import accounts
-
     require_database()
     try:
         user = accounts.create_user(db.session, username, email, _read_password(password_stdin), "admin")
@@ -60,8 +57,6 @@ def create_admin(username, email, password_stdin):
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def create(username, email, role, password_stdin):
     """Create a system user, by default with the least-privileged role (password prompted twice, or from stdin)."""
-    from mhc.services.access import accounts
-
     require_database()
     role = role or accounts.DEFAULT_ROLE
     try:
@@ -74,8 +69,6 @@ def create(username, email, role, password_stdin):
 @users_cli.command("list")
 def list_users():
     """List system users: username, email, role, active, last login."""
-    from mhc.services.access import accounts
-
     require_database()
     for user in accounts.list_users(db.session):
         role = user.role.name if user.role else "-"
@@ -89,8 +82,6 @@ def list_users():
 @click.argument("role")
 def set_role(username, role):
     """Give a system user another role (the last active admin cannot be demoted)."""
-    from mhc.services.access import accounts
-
     require_database()
     try:
         user = accounts.set_role(db.session, username, role)

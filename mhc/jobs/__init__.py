@@ -1,120 +1,25 @@
-"""Background jobs: enqueue() writes the JobRun row and hands its id to RQ."""
+"""Background jobs: enqueue() writes the JobRun row and hands its id to RQ; init_jobs wires the queues.
+
+Imports inside mhc/jobs run one way (docs/architecture.md, "Jobs"): queue <- recovery <- runs <- job modules
+<- scheduler <- embedded <- this package. Modules inside mhc/jobs import from those modules, never from here;
+code outside imports the public names below.
+"""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from flask import Flask
 
-import redis
-from flask import Flask, current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
-from mhc.extensions import db
-from mhc.jobs.queue import JobQueues, JobsUnavailable
-from mhc.models import JobRun, utcnow
-from mhc.models.jobs import ACTIVE_STATUSES
+from mhc.jobs.embedded import EmbeddedWorker
+from mhc.jobs.queue import JobQueues, JobsUnavailable, queues
+from mhc.jobs.runs import JobAlreadyRunning, enqueue, insert_run
 
 __all__ = ["JobAlreadyRunning", "JobsUnavailable", "enqueue", "init_jobs", "insert_run", "queues"]
-
-JOB_TIMEOUT_SECONDS = 3600
-
-
-@dataclass
-class JobAlreadyRunning(Exception):
-    """A run with the same lock key is queued or running."""
-
-    run: JobRun
-
-    def __str__(self) -> str:
-        return f"a {self.run.kind} run is already {self.run.status} (started {self.run.created_at:%Y-%m-%d %H:%M} UTC)"
 
 
 def init_jobs(app: Flask) -> None:
     """Attach the queues (real Redis or embedded) to the app."""
     app.extensions["mhc_jobs"] = qs = JobQueues(app)
+    if qs.embedded:
+        qs.background = EmbeddedWorker(app, qs)
     # Embedded mode schedules from the web process, started by the first request (not by CLI commands).
     app.before_request(qs.ensure_scheduler)
-
-
-def queues() -> JobQueues:
-    """The current app's queues."""
-    return current_app.extensions["mhc_jobs"]
-
-
-def active_run(lock_key: str) -> JobRun | None:
-    """The queued or running run holding this lock key, if any; one whose worker died no longer holds it."""
-    stmt = select(JobRun).where(JobRun.lock_key == lock_key, JobRun.status.in_(ACTIVE_STATUSES)).limit(1)
-    run = db.session.scalars(stmt).first()
-    if run is not None and run.status == "running":
-        from mhc.jobs.recovery import mark_stale_runs
-
-        if mark_stale_runs(lock_key=lock_key):
-            run = db.session.scalars(stmt).first()
-    return run
-
-
-def insert_run(run: JobRun) -> JobRun:
-    """Insert and commit a new run; JobAlreadyRunning (naming the holder) when its lock key is taken.
-
-    The unique index on active lock keys decides (docs/production.md, "One run per lock"): the check first
-    only gives the usual answer without a failed insert and frees a key whose holder's worker died.
-    """
-    if run.lock_key and (holder := active_run(run.lock_key)):
-        raise JobAlreadyRunning(holder)
-    for attempt in range(2):
-        db.session.add(run)
-        try:
-            db.session.commit()
-            return run
-        except IntegrityError:
-            db.session.rollback()
-            holder = active_run(run.lock_key) if run.lock_key else None
-            if holder is not None:
-                raise JobAlreadyRunning(holder) from None
-            if attempt:  # not the lock (or its holder ended twice in a row): a real error
-                raise
-    raise AssertionError("unreachable")
-
-
-def enqueue(
-    kind: str,
-    args: dict | None = None,
-    *,
-    started_by=None,
-    lock_key: str | None = None,
-    queue: str = "default",
-    retry_of=None,
-) -> JobRun:
-    """Record a JobRun and enqueue it; refuse a duplicate in-flight run with the same lock key."""
-    from mhc.jobs.runner import kinds
-
-    if kind not in kinds():
-        raise ValueError(f"unknown job kind {kind!r}")
-    qs = queues()
-    run = JobRun(
-        id=uuid.uuid4(),
-        kind=kind,
-        args=args or {},
-        lock_key=lock_key,
-        status="queued",
-        started_by_id=started_by,
-        retry_of_id=retry_of,
-        created_at=utcnow(),
-    )
-    insert_run(run)
-    try:
-        qs.queue(queue).enqueue(
-            "mhc.jobs.runner.execute",
-            str(run.id),
-            job_id=str(run.id),
-            job_timeout=JOB_TIMEOUT_SECONDS,
-            result_ttl=86400,
-            failure_ttl=7 * 86400,
-        )
-    except redis.RedisError as exc:
-        run.status, run.error, run.finished_at = "failed", f"job queue unavailable: {exc}", utcnow()
-        db.session.commit()
-        raise JobsUnavailable(f"the job queue is unavailable ({exc}); nothing was started") from exc
-    qs.ensure_embedded_worker()
-    return run

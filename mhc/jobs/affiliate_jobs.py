@@ -13,9 +13,10 @@ from mhc.clients.affiliate_api import FeedRead, fetch_online_rooms
 from mhc.clients.http import HttpSettings, make_session
 from mhc.clients.images import image_fetcher
 from mhc.extensions import db
-from mhc.jobs import enqueue
-from mhc.jobs.runner import job_kind, set_progress
-from mhc.models import JobRun, Person, utcnow
+from mhc.jobs import profile_jobs
+from mhc.jobs.runner import set_progress
+from mhc.jobs.runs import JobAlreadyRunning, enqueue
+from mhc.models import JobRun, Person, parse_uuid, utcnow
 from mhc.services.sources import affiliate
 from mhc.services.users import priorities, thumbnails
 
@@ -48,7 +49,6 @@ def fetch_rooms(run_id) -> FeedRead:
     )
 
 
-@job_kind("affiliate_poll")
 def affiliate_poll(run_id) -> dict:
     """One cycle: read the feed, then record what it validly read in one transaction (nothing if a page fails)."""
     observed_at, started = utcnow(), time.monotonic()
@@ -83,11 +83,10 @@ def take_thumbnails(usernames: list[str], now, budget_seconds: float | None = No
     return thumbnails.download(db.session, targets, fetch, now, budget).as_counts()
 
 
-@job_kind("refresh_person")
 def refresh_person(run_id, person_ids: list[str]) -> dict:
     """Look these persons up in one feed pass, record the ones online, then enqueue their profile scrape."""
     observed_at = utcnow()
-    ids = [uuid.UUID(p) for p in person_ids]
+    ids = [parse_uuid(p) for p in person_ids]
     wanted = set(db.session.scalars(select(Person.username).where(Person.id.in_(ids))))
     read = fetch_rooms(run_id)
     rooms, quarantined = affiliate.screen_rooms([r for r in read.rooms if r.username in wanted])
@@ -96,12 +95,11 @@ def refresh_person(run_id, person_ids: list[str]) -> dict:
         db.session, rooms, observed_at, run_id=run_id, partial=True, quarantined=quarantined
     )
     pictures = take_thumbnails([room.username for room in rooms], observed_at)
-    started_by = db.session.scalar(select(JobRun.started_by_id).where(JobRun.id == uuid.UUID(str(run_id))))
-    scrape = _enqueue_scrape(person_ids, started_by)
+    actor_id = db.session.scalar(select(JobRun.started_by_id).where(JobRun.id == parse_uuid(run_id)))
+    scrape = _enqueue_scrape(person_ids, actor_id)
     return {**result.as_counts(), **pictures, "online": len(rooms), "profile_scrape_run": scrape}
 
 
-@job_kind("p2_scrape")
 def p2_scrape(run_id) -> dict:
     """Scheduled: enqueue the profile scrape for P2 persons, least recently checked first, capped."""
     ids = priorities.p2_person_ids(db.session, limit=current_app.config["PROFILE_SCRAPE_CAP"])
@@ -110,27 +108,24 @@ def p2_scrape(run_id) -> dict:
     return {"persons": len(ids), "profile_scrape_run": _enqueue_scrape([str(i) for i in ids], None)}
 
 
-def _enqueue_scrape(person_ids: list[str], started_by) -> str | None:
-    from mhc.jobs import JobAlreadyRunning
-    from mhc.jobs.profile_jobs import enqueue_profile_scrape
-
+def _enqueue_scrape(person_ids: list[str], actor_id: uuid.UUID | None) -> str | None:
     try:
-        return str(enqueue_profile_scrape(person_ids, started_by=started_by).id)
+        return str(profile_jobs.enqueue_profile_scrape(person_ids, actor_id=actor_id).id)
     except JobAlreadyRunning as exc:
         return f"not started: {exc}"
 
 
-def enqueue_poll(started_by=None) -> JobRun:
+def enqueue_poll(actor_id: uuid.UUID | None = None) -> JobRun:
     """Enqueue one affiliate cycle unless one is queued or running."""
-    return enqueue("affiliate_poll", {}, started_by=started_by, lock_key=POLL_LOCK)
+    return enqueue("affiliate_poll", {}, actor_id=actor_id, lock_key=POLL_LOCK)
 
 
-def enqueue_refresh(person_ids, started_by=None) -> JobRun:
+def enqueue_refresh(person_ids, actor_id: uuid.UUID | None = None) -> JobRun:
     """Enqueue a one-off feed lookup (then profile scrape) for these persons."""
     ids = [str(p) for p in person_ids]
-    return enqueue("refresh_person", {"person_ids": ids}, started_by=started_by, lock_key=REFRESH_LOCK)
+    return enqueue("refresh_person", {"person_ids": ids}, actor_id=actor_id, lock_key=REFRESH_LOCK)
 
 
-def enqueue_p2_scrape(started_by=None) -> JobRun:
+def enqueue_p2_scrape(actor_id: uuid.UUID | None = None) -> JobRun:
     """Enqueue the P2 profile-scrape round unless one is queued or running."""
-    return enqueue("p2_scrape", {}, started_by=started_by, lock_key=P2_LOCK)
+    return enqueue("p2_scrape", {}, actor_id=actor_id, lock_key=P2_LOCK)

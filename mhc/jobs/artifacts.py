@@ -10,9 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from mhc.extensions import db
-from mhc.jobs import enqueue
-from mhc.jobs.runner import job_kind
-from mhc.models import JobRun, utcnow
+from mhc.jobs.runs import enqueue
+from mhc.models import JobRun, parse_uuid, utcnow
 from mhc.services import job_artifacts
 
 ARTIFACT_CLEANUP = "artifact_cleanup"
@@ -22,14 +21,14 @@ CONTENT_TYPES = {"screenshot": "image/png", "html": "text/html; charset=utf-8"}
 def record(run_id, artifacts: dict) -> None:
     """Store the run's artifacts map, in its own transaction (the run's may be rolling back)."""
     with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(artifacts=artifacts))
+        conn.execute(update(JobRun).where(JobRun.id == parse_uuid(run_id)).values(artifacts=artifacts))
 
 
 def keep(run_id, kind: str, content: bytes) -> int:
     """Store one artifact of a run in its own session (the run's may be rolling back); return the bytes kept."""
     with Session(db.engine) as session:
         row = job_artifacts.store(
-            session, _uuid(run_id), kind, content, CONTENT_TYPES[kind], current_app.config["ARTIFACT_MAX_BYTES"]
+            session, parse_uuid(run_id), kind, content, CONTENT_TYPES[kind], current_app.config["ARTIFACT_MAX_BYTES"]
         )
         return row.size
 
@@ -50,7 +49,6 @@ def keep_page(run_id, page, **extra) -> None:
     record(run_id, artifacts)
 
 
-@job_kind(ARTIFACT_CLEANUP)
 def artifact_cleanup(run_id) -> dict:
     """Delete artifacts older than ARTIFACT_RETENTION_DAYS."""
     days = int(current_app.config["ARTIFACT_RETENTION_DAYS"])
@@ -58,10 +56,6 @@ def artifact_cleanup(run_id) -> dict:
     return {"deleted": deleted, "retention_days": days}
 
 
-def enqueue_artifact_cleanup(started_by=None) -> JobRun:
+def enqueue_artifact_cleanup(actor_id: uuid.UUID | None = None) -> JobRun:
     """Enqueue the artifact cleanup unless one is queued or running."""
-    return enqueue(ARTIFACT_CLEANUP, {}, started_by=started_by, lock_key=ARTIFACT_CLEANUP)
-
-
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    return enqueue(ARTIFACT_CLEANUP, {}, actor_id=actor_id, lock_key=ARTIFACT_CLEANUP)

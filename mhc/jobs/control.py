@@ -12,8 +12,10 @@ from rq.job import Job
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.jobs import JobsUnavailable, enqueue, queues
-from mhc.models import JobRun, WorkerHeartbeat, utcnow
+from mhc.jobs.queue import JobsUnavailable, queues
+from mhc.jobs.recovery import dead_after, live_workers
+from mhc.jobs.runs import enqueue
+from mhc.models import JobRun, WorkerHeartbeat, parse_uuid, utcnow
 
 RETRYABLE = ("failed", "cancelled")
 # Where a kind runs when RQ no longer remembers the original job's queue.
@@ -35,7 +37,7 @@ class WorkerInfo:
 
 
 def _run(run_id) -> JobRun:
-    run = db.session.get(JobRun, uuid.UUID(str(run_id)))
+    run = db.session.get(JobRun, parse_uuid(run_id))
     if run is None:
         raise JobStateError("no such run")
     return run
@@ -50,15 +52,15 @@ def _queue_of(run: JobRun) -> str:
         return QUEUE_BY_KIND.get(run.kind, "default")
 
 
-def retry(run_id, started_by=None) -> JobRun:
-    """Enqueue a new run with the same kind, arguments and lock key, linked to the failed one."""
+def retry(run_id, actor_id: uuid.UUID | None = None) -> JobRun:
+    """Enqueue a new run with the same kind, arguments and lock key, linked to the failed one; `actor_id` starts it."""
     run = _run(run_id)
     if run.status not in RETRYABLE:
         raise JobStateError(f"only failed or cancelled runs can be retried; this one is {run.status}")
     return enqueue(
         run.kind,
         dict(run.args or {}),
-        started_by=started_by,
+        actor_id=actor_id,
         lock_key=run.lock_key,
         queue=_queue_of(run),
         retry_of=run.id,
@@ -81,8 +83,6 @@ def cancel(run_id) -> JobRun:
 
 def workers() -> list[WorkerInfo]:
     """Live workers on our queues; raise JobsUnavailable when Redis does not answer."""
-    from mhc.jobs.recovery import live_workers
-
     qs = queues()
     try:
         live = live_workers(qs.connection)
@@ -98,8 +98,6 @@ def workers() -> list[WorkerInfo]:
 
 def worker_heartbeats() -> list[WorkerHeartbeat]:
     """Workers whose database heartbeat is within the bound (known even when Redis is down), newest first."""
-    from mhc.jobs.recovery import dead_after
-
     since = utcnow() - dead_after()
     stmt = select(WorkerHeartbeat).where(WorkerHeartbeat.beat_at >= since).order_by(WorkerHeartbeat.started_at.desc())
     return list(db.session.scalars(stmt))

@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from mhc.extensions import db
+from mhc.jobs.recovery import mark_stale_runs
 from mhc.models import JobRun, WorkerHeartbeat, utcnow
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,6 @@ class WorkerBeat(threading.Thread):
                 conn.execute(insert(WorkerHeartbeat).values(name=self.worker_name, **values))
 
     def _tick(self) -> None:
-        from mhc.jobs.recovery import mark_stale_runs
-
         with self.app.app_context():
             try:
                 self.beat()

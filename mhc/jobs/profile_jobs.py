@@ -8,9 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from mhc.extensions import db
-from mhc.jobs import artifacts, enqueue
-from mhc.jobs.runner import job_kind, set_progress
-from mhc.models import JobRun, Person, utcnow
+from mhc.jobs import artifacts
+from mhc.jobs.runner import set_progress
+from mhc.jobs.runs import enqueue
+from mhc.models import JobRun, Person, parse_uuid, utcnow
 from mhc.scraping.browser import BrowserSettings, browser_page, pause
 from mhc.scraping.pages.profile import ProfilePage
 from mhc.scraping.parsers.profile import parse_profile_page
@@ -20,15 +21,14 @@ from mhc.services.users import priorities, profiles
 PROFILE_SCRAPE = "profile_scrape"
 
 
-def enqueue_profile_scrape(person_ids, started_by=None) -> JobRun:
+def enqueue_profile_scrape(person_ids, actor_id: uuid.UUID | None = None) -> JobRun:
     """Queue one profile-scrape run for these persons (on the browser queue)."""
     ids = list(dict.fromkeys(str(pid) for pid in person_ids))
     if not ids:
         raise ValueError("no persons to scrape")
-    return enqueue(PROFILE_SCRAPE, {"person_ids": ids}, started_by=started_by, queue="scrape")
+    return enqueue(PROFILE_SCRAPE, {"person_ids": ids}, actor_id=actor_id, queue="scrape")
 
 
-@job_kind(PROFILE_SCRAPE)
 def profile_scrape(run_id, person_ids: list[str]) -> dict:
     """Scrape up to PROFILE_SCRAPE_CAP profiles, paced; a browser failure keeps a screenshot and the HTML."""
     cfg = current_app.config
@@ -66,7 +66,7 @@ def _scrape_all(run_id, profile_page: ProfilePage, targets: list, owner: str | N
 
 def _targets(person_ids: list[str], cap: int) -> tuple[list[tuple[uuid.UUID, str]], int]:
     """(id, username) of the first `cap` known persons, in the order asked; and how many were over the cap."""
-    ids = list(dict.fromkeys(uuid.UUID(str(pid)) for pid in person_ids))
+    ids = list(dict.fromkeys(parse_uuid(pid) for pid in person_ids))
     over_cap = max(0, len(ids) - cap)
     ids = ids[:cap]
     names = dict(db.session.execute(select(Person.id, Person.username).where(Person.id.in_(ids))).all())

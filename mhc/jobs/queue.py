@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
+import fakeredis
 import redis
-from flask import Flask
+from flask import Flask, current_app
 from rq import Queue, SimpleWorker
 from rq.timeouts import TimerDeathPenalty
-from rq.worker import WorkerStatus
 
 log = logging.getLogger(__name__)
 
@@ -93,25 +92,21 @@ class ProcessWorker(SimpleWorker):
 
 
 class JobQueues:
-    """Owns the Redis connection and the queues; in embedded mode also the worker thread."""
+    """Owns the Redis connection and the queues; in embedded mode also the in-process worker (`background`)."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.prefix = app.config.get("QUEUE_PREFIX", "")
         self.names = tuple(self.prefix + name for name in app.config["JOB_QUEUES"])
         self.embedded = not app.config.get("REDIS_URL")
+        self.server = None  # the embedded fakeredis server, shared by the worker thread's own connection
         if self.embedded:
-            import fakeredis
-
-            self._server = fakeredis.FakeServer()
-            self.connection = fakeredis.FakeRedis(server=self._server)
+            self.server = fakeredis.FakeServer()
+            self.connection = fakeredis.FakeRedis(server=self.server)
         else:
             self.connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
-        self._thread: threading.Thread | None = None
-        self._worker: ThreadWorker | None = None
-        self._scheduler: threading.Thread | None = None
-        self._beat = None  # the embedded worker's heartbeat thread (mhc.jobs.heartbeat.WorkerBeat)
-        self._lock = threading.Lock()
+        # Set by init_jobs in embedded mode (mhc.jobs.embedded.EmbeddedWorker): it starts threads that enqueue.
+        self.background = None
 
     def queue(self, name: str = "default") -> Queue:
         """The RQ queue for a logical name ("default", "scrape") on our connection."""
@@ -124,66 +119,31 @@ class JobQueues:
         except redis.RedisError:
             return False
 
-    def ensure_embedded_worker(self) -> None:
-        """Start the in-process worker thread once (embedded mode only)."""
-        if not self.embedded:
-            return
-        with self._lock:
-            if self._thread and self._thread.is_alive():
-                return
-            from mhc.jobs.heartbeat import WorkerBeat, worker_name
-
-            self._thread = threading.Thread(target=self._work, name="mhc-embedded-worker", daemon=True)
-            self._thread.start()
-            if self._beat:
-                self._beat.stop()
-            self._beat = WorkerBeat(self.app, worker_name("embedded"), self._thread)
-            self._beat.start()
-
-    def close(self) -> None:
-        """Stop the threads that write to the database (heartbeat, scheduler); the app is going away."""
-        for thread in (self._beat, self._scheduler):
-            if thread is not None:
-                thread.stop()
-        if self._scheduler is not None and self._scheduler.is_alive():
-            self._scheduler.join(30)
-
-    def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Wait until the embedded worker has nothing queued or running (tests call this before cleanup)."""
-        if not self.embedded or self._worker is None:
-            return True
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            busy = self._worker.get_state() == WorkerStatus.BUSY
-            if not busy and not any(self.queue(name[len(self.prefix) :]).count for name in self.names):
-                return True
-            time.sleep(0.05)
-        return False
-
-    def ensure_scheduler(self) -> None:
-        """Start the interval scheduler beside the embedded worker (embedded mode, SCHEDULER_ENABLED)."""
-        if not self.embedded or not self.app.config.get("SCHEDULER_ENABLED"):
-            return
-        with self._lock:
-            if self._scheduler and self._scheduler.is_alive():
-                return
-            from mhc.jobs.scheduler import SchedulerThread
-
-            self._scheduler = SchedulerThread(self.app)
-            self._scheduler.start()
-
     def make_worker(self, connection=None, worker_class=SimpleWorker):
         """A worker listening on every queue of this app."""
         conn = connection or self.connection
         return worker_class([Queue(n, connection=conn) for n in self.names], connection=conn)
 
-    def _work(self) -> None:
-        import fakeredis
+    def ensure_embedded_worker(self) -> None:
+        """Start the in-process worker thread once (embedded mode only)."""
+        if self.background is not None:
+            self.background.ensure_worker()
 
-        conn = fakeredis.FakeRedis(server=self._server)
-        worker = self._worker = self.make_worker(conn, ThreadWorker)
-        with self.app.app_context():
-            from mhc.jobs.recovery import recover_abandoned
+    def ensure_scheduler(self) -> None:
+        """Start the interval scheduler beside the embedded worker (embedded mode, SCHEDULER_ENABLED)."""
+        if self.background is not None:
+            self.background.ensure_scheduler()
 
-            recover_abandoned()  # runs left "running" by an earlier process cannot be running now
-            worker.work(with_scheduler=False, logging_level="WARNING")
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until the embedded worker has nothing queued or running (tests call this before cleanup)."""
+        return self.background is None or self.background.wait_idle(timeout)
+
+    def close(self) -> None:
+        """Stop the threads that write to the database (heartbeat, scheduler); the app is going away."""
+        if self.background is not None:
+            self.background.close()
+
+
+def queues() -> JobQueues:
+    """The current app's queues."""
+    return current_app.extensions["mhc_jobs"]

@@ -25,7 +25,7 @@ from rq.job import Job
 from sqlalchemy import func, select, update
 
 from mhc.extensions import db
-from mhc.jobs import queues
+from mhc.jobs.queue import queues
 from mhc.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import logging
 import traceback
-import uuid
 
 from flask import current_app
 from sqlalchemy import update
 
 from mhc.extensions import db
 from mhc.jobs.heartbeat import run_heartbeat
+from mhc.jobs.kinds import job_function
 from mhc.logs import run_context
-from mhc.models import JobRun, utcnow
+from mhc.models import JobRun, parse_uuid, utcnow
 
 log = logging.getLogger(__name__)
-_KINDS: dict[str, callable] = {}
-
-
-def job_kind(name: str):
-    """Register a job function under a kind name; it receives (run_id, **args)."""
-
-    def register(fn):
-        _KINDS[name] = fn
-        return fn
-
-    return register
-
-
-def kinds() -> dict:
-    """Registered job kinds (imports the job modules first)."""
-    from mhc.jobs import tasks  # noqa: F401  (registers the kinds)
-
-    return dict(_KINDS)
 
 
 def set_progress(run_id, progress: int | None = None, text: str | None = None) -> None:
@@ -43,7 +25,7 @@ def set_progress(run_id, progress: int | None = None, text: str | None = None) -
     if text is not None:
         values["progress_text"] = text
     with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(**values))
+        conn.execute(update(JobRun).where(JobRun.id == parse_uuid(run_id)).values(**values))
 
 
 def execute(run_id: str) -> dict | None:
@@ -53,11 +35,11 @@ def execute(run_id: str) -> dict | None:
 
 
 def _execute(run_id: str) -> dict | None:
-    run = db.session.get(JobRun, _uuid(run_id))
+    run = db.session.get(JobRun, parse_uuid(run_id))
     if run is None or run.status == "cancelled":
         db.session.remove()
         return None
-    kind, fn = run.kind, kinds()[run.kind]
+    kind, fn = run.kind, job_function(run.kind)
     args = dict(run.args or {})
     now = utcnow()
     _mark(run_id, status="running", started_at=now, heartbeat_at=now, error=None, traceback=None)
@@ -65,7 +47,7 @@ def _execute(run_id: str) -> dict | None:
     log.info("%s started", kind)
     try:
         # The run beats on its own clock, not on progress reports: a long browser page is not a death.
-        with run_heartbeat(_uuid(run_id), current_app.config["WORKER_HEARTBEAT_SECONDS"]):
+        with run_heartbeat(parse_uuid(run_id), current_app.config["WORKER_HEARTBEAT_SECONDS"]):
             counts = fn(run_id, **args)
     except Exception as exc:
         db.session.rollback()
@@ -86,13 +68,9 @@ def _seconds_since(start) -> float:
 
 def _mark(run_id, **values) -> None:
     with db.engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == _uuid(run_id)).values(**values))
+        conn.execute(update(JobRun).where(JobRun.id == parse_uuid(run_id)).values(**values))
 
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text}" if not text.startswith(exc.__class__.__name__) else text
-
-
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

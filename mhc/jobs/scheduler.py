@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from mhc.extensions import db
+from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+from mhc.jobs.artifacts import enqueue_artifact_cleanup
+from mhc.jobs.queue import JobsUnavailable, queues
+from mhc.jobs.recovery import mark_stale_runs
+from mhc.jobs.runs import JobAlreadyRunning
 from mhc.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -26,11 +32,12 @@ TICK_SECONDS = 10
 
 @dataclass(frozen=True)
 class Schedule:
-    """A job kind enqueued every `config[interval_key]` seconds."""
+    """A job kind enqueued (by `start`, with no acting user) every `config[interval_key]` seconds."""
 
     kind: str
     label: str
     interval_key: str
+    start: Callable[[], JobRun]
     requires: str | None = None  # a config key that must be non-empty, else the schedule is off
 
     def disabled_reason(self, config) -> str | None:
@@ -43,9 +50,9 @@ class Schedule:
 
 
 SCHEDULES = (
-    Schedule("affiliate_poll", "Affiliate API poll", "AFFILIATE_POLL_SECONDS", requires="AFFILIATE_WM"),
-    Schedule("p2_scrape", "P2 profile scrapes", "P2_SCRAPE_SECONDS"),
-    Schedule("artifact_cleanup", "Artifact cleanup", "ARTIFACT_CLEANUP_SECONDS"),
+    Schedule("affiliate_poll", "Affiliate API poll", "AFFILIATE_POLL_SECONDS", enqueue_poll, requires="AFFILIATE_WM"),
+    Schedule("p2_scrape", "P2 profile scrapes", "P2_SCRAPE_SECONDS", enqueue_p2_scrape),
+    Schedule("artifact_cleanup", "Artifact cleanup", "ARTIFACT_CLEANUP_SECONDS", enqueue_artifact_cleanup),
 )
 
 
@@ -99,20 +106,11 @@ def due(config, now: datetime) -> list[str]:
 
 def tick(app: Flask, now: datetime | None = None) -> list[str]:
     """Notice dead runs, then enqueue every due schedule once; return the kinds enqueued (none when Redis is down)."""
-    from mhc.jobs import JobAlreadyRunning, JobsUnavailable, queues
-    from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
-    from mhc.jobs.artifacts import enqueue_artifact_cleanup
-    from mhc.jobs.recovery import mark_stale_runs
-
     mark_stale_runs()  # the database alone can tell, so this runs with Redis down too
     qs = queues()
     if not qs.ping() or not _claim_tick(qs):
         return []
-    starters = {
-        "affiliate_poll": enqueue_poll,
-        "p2_scrape": enqueue_p2_scrape,
-        "artifact_cleanup": enqueue_artifact_cleanup,
-    }
+    starters = {s.kind: s.start for s in SCHEDULES}
     started = []
     for kind in due(app.config, now or utcnow()):
         try:

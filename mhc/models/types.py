@@ -1,5 +1,6 @@
 """Column types and helpers shared by every model."""
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
@@ -15,6 +16,19 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC: the only clock the application reads."""
     return datetime.now(UTC)
+
+
+def parse_uuid(value) -> uuid.UUID:
+    """A UUID from a UUID or its text (ids arrive as text from forms, URLs, job arguments and SQLite).
+
+    Raises ValueError naming the value when it is not one, so callers turn it into a 404 or a refusal.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise ValueError(f"not a valid id: {str(value)[:64]!r}") from None
 
 
 class UTCDateTime(TypeDecorator):

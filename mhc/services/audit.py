@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session
 
-from mhc.models import AuditLog, utcnow
+from mhc.models import AuditLog, SystemUser, utcnow
 
 SECRET_FIELDS = {"password", "password_hash", "value", "cookies", "token", "next_url"}
 SECRET_FIELDS |= {"secret", "totp_secret", "recovery_codes"}  # two-factor login
@@ -39,16 +41,22 @@ def record(
     action: str,
     object_type: str,
     object_id=None,
-    user=None,
+    actor_id: uuid.UUID | None = None,
     changes: dict | None = None,
     remote_addr: str | None = None,
     username: str | None = None,
 ) -> AuditLog:
-    """Add one audit row to the session (the caller commits)."""
+    """Add one audit row for what `actor_id` (None: the system) did (the caller commits).
+
+    The row keeps the actor's username as it is now, so it still reads right after a rename or deletion;
+    `username` overrides it (a refused login records the name typed)."""
+    if username is None and actor_id is not None:
+        actor = session.get(SystemUser, actor_id)
+        username = actor.username if actor is not None else None
     entry = AuditLog(
         at=utcnow(),
-        user_id=getattr(user, "id", None),
-        username=username or getattr(user, "username", None),
+        user_id=actor_id,
+        username=username,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         action=action,

@@ -2,7 +2,11 @@
 
 The first key encrypts; every key decrypts, so a new key can be put in front, `flask secrets rotate`
 run, and the old key dropped. Ciphertext carries a `fernet:` prefix, so a row written before encryption
-(legacy plain text) can be told apart and encrypted by the migration or a rotate."""
+(legacy plain text) can be told apart and encrypted by the migration or a rotate.
+
+The one service that reads the app's configuration (`configured_keys`): key material is looked up at the
+moment of use instead of being passed down call chains and job arguments, where it could be logged or
+pickled. Callers that hold keys (the CLI's rotate, tests) pass them explicitly."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ import re
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from mhc.auth.passwords import verify_password
 from mhc.extensions import db
 from mhc.models import AuditLog, SystemRole, SystemUser
+from mhc.services.access.passwords import verify_password
 
 
 def _user(username) -> SystemUser:

@@ -137,12 +137,12 @@ def test_admin_cannot_remove_own_admin_rights_even_with_another_admin(app, make_
     me, _ = make_user("admin", username="mel")
     make_user("admin", username="other")
     with pytest.raises(accounts.AccountError, match="your own admin rights"):
-        accounts.update_user(db.session, me.id, actor=me, role_name="viewer")
+        accounts.update_user(db.session, me.id, actor_id=me.id, role_name="viewer")
     with pytest.raises(accounts.AccountError, match="your own admin rights"):
-        accounts.deactivate(db.session, [me.id], actor=me)
+        accounts.deactivate(db.session, [me.id], actor_id=me.id)
     assert (_user("mel").role.name, _user("mel").is_active) == ("admin", True)
     other = _user("other")
-    accounts.update_user(db.session, other.id, actor=_user("mel"), role_name="viewer")  # demoting another is fine
+    accounts.update_user(db.session, other.id, actor_id=_user("mel").id, role_name="viewer")  # demoting another is fine
     assert _user("other").role.name == "viewer"
 
 

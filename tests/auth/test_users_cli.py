@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from mhc.auth.passwords import verify_password
 from mhc.extensions import db
 from mhc.models import SystemUser
+from mhc.services.access.passwords import verify_password
 
 
 def _user(username) -> SystemUser:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -97,16 +96,3 @@ class WorkerProcesses:
             except ProcessLookupError:
                 pass
             proc.wait(10)
-
-
-def wait_for(run_id, test, timeout: float = 60.0, every: float = 0.2) -> JobRun:
-    """Poll the run until test(run) holds; fail with its last state after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.expire_all()
-        run = db.session.get(JobRun, run_id)
-        if test(run):
-            return run
-        if time.monotonic() > deadline:
-            raise AssertionError(f"run {run_id} still {run.status} ({run.progress_text!r}) after {timeout}s")
-        time.sleep(every)

@@ -16,6 +16,7 @@ from mhc.jobs import JobAlreadyRunning, enqueue, recovery, scheduler
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
 from mhc.models import JobRun, WorkerHeartbeat, utcnow
 from tests.jobs.helpers import add_run
+from tests.waiting import wait_until
 
 BEAT, DEAD_AFTER = 1, 3
 
@@ -126,12 +127,17 @@ def test_a_long_silent_job_in_embedded_mode_keeps_beating(app):
     """selftest works 3 x the bound without one progress report: its heartbeat thread carries it."""
     run = enqueue("selftest", {"value": 4, "seconds": 3 * DEAD_AFTER}, lock_key="selftest:long")
     seen_worker_row = False
-    deadline = time.monotonic() + 60
-    while (current := reload(run.id)).status in ("queued", "running") and time.monotonic() < deadline:
+
+    def ended_while_marking():
+        nonlocal seen_worker_row
+        if (current := reload(run.id)).status not in ("queued", "running"):
+            return current
         recovery.mark_stale_runs()
         rows = list(db.session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.name.like("embedded.%"))))
         seen_worker_row |= any(r.run_id == run.id for r in rows)
-        time.sleep(0.5)
+        return None
+
+    current = wait_until(ended_while_marking, 60, interval=0.5, message="the long selftest to end")
     assert (current.status, current.counts, current.error) == ("finished", {"value": 8}, None)
     assert seen_worker_row, "the embedded worker's row never named the run it was executing"
 
@@ -141,11 +147,7 @@ def test_a_clean_stop_removes_the_worker_row(app):
 
     beat = WorkerBeat(app, "worker.test.1.abc")
     beat.start()
-    deadline = time.monotonic() + 10
-    while db.session.get(WorkerHeartbeat, "worker.test.1.abc") is None and time.monotonic() < deadline:
-        db.session.expire_all()
-        time.sleep(0.1)
-    row = db.session.get(WorkerHeartbeat, "worker.test.1.abc")
+    row = wait_until(lambda: db.session.get(WorkerHeartbeat, "worker.test.1.abc"), 10, message="the worker's row")
     assert (row.pid > 0, row.run_id) == (True, None)
     beat.stop()
     db.session.expire_all()

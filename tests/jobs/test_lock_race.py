@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import mhc.jobs as jobs_pkg
 from mhc.extensions import db
-from mhc.jobs import JobAlreadyRunning, enqueue, recovery
+from mhc.jobs import JobAlreadyRunning, enqueue, recovery, runs
 from mhc.jobs.events_jobs import run_listener_process
 from mhc.jobs.follow_jobs import lock_key, run_follow_sync_here
 from mhc.models import JobRun, utcnow
@@ -59,7 +58,7 @@ def test_two_enqueues_at_once_start_one_run(app):
 
 def test_the_index_decides_when_both_checks_pass(app, monkeypatch):
     """Both threads find the key free, then both insert: the unique index refuses the second."""
-    barrier, real, seen = threading.Barrier(2), jobs_pkg.active_run, threading.local()
+    barrier, real, seen = threading.Barrier(2), runs.active_run, threading.local()
 
     def check_then_wait(key):
         run = real(key)
@@ -68,7 +67,7 @@ def test_the_index_decides_when_both_checks_pass(app, monkeypatch):
             barrier.wait(timeout=10)
         return run
 
-    monkeypatch.setattr(jobs_pkg, "active_run", check_then_wait)
+    monkeypatch.setattr(runs, "active_run", check_then_wait)
     winner, refusal = outcome(race(app, threading.Barrier(1)))
     assert refusal.run.id == winner
     assert f"a selftest run is already {refusal.run.status}" in str(refusal)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from sqlalchemy import func, select
 from mhc.extensions import db
 from mhc.jobs import control, recovery
 from mhc.jobs.affiliate_jobs import enqueue_poll
-from mhc.models import AffiliateSnapshot, JobRun
+from mhc.models import AffiliateSnapshot
+from tests.waiting import wait_for_run
 
 REDIS_URL = os.environ.get("MHC_TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,21 +63,10 @@ def start_worker(app, tmp_path):
         log.close()
 
 
-def wait_for(run_id, statuses, timeout=30.0) -> JobRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        run = db.session.get(JobRun, run_id)
-        if run.status in statuses:
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} still {run.status} after {timeout}s")
-
-
 def test_worker_process_runs_a_poll(app, fake_cb, start_worker):
     run = enqueue_poll()
     start_worker()
-    done = wait_for(run.id, ("finished", "failed"))
+    done = wait_for_run(run.id, timeout=30)
     assert (done.status, done.error) == ("finished", None)
     assert done.counts["rooms"] == 3 and done.counts["snapshots"] == 3
     assert db.session.scalar(select(func.count()).select_from(AffiliateSnapshot)) == 3
@@ -87,16 +76,16 @@ def test_killed_worker_leaves_a_retryable_failed_run(app, fake_cb, start_worker)
     fake_cb.state.update(affiliate_fault="slow", affiliate_delay=20.0)
     run = enqueue_poll()
     worker = start_worker()
-    wait_for(run.id, ("running",))
+    wait_for_run(run.id, lambda r: r.status == "running", 30)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(10)
 
     fake_cb.state.update(affiliate_fault=None, affiliate_delay=0.0)
     start_worker()  # recovery runs at start-up, before the new worker takes jobs
-    dead = wait_for(run.id, ("failed",))
+    dead = wait_for_run(run.id, lambda r: r.status == "failed", 30)
     assert dead.error == recovery.ABANDONED
     assert db.session.scalar(select(func.count()).select_from(AffiliateSnapshot)) == 0
 
     again = control.retry(run.id)
-    done = wait_for(again.id, ("finished", "failed"))
+    done = wait_for_run(again.id, timeout=30)
     assert (done.status, done.retry_of_id, done.counts["snapshots"]) == ("finished", run.id, 3)

@@ -10,6 +10,7 @@ from mhc.extensions import db
 from mhc.jobs import recovery, scheduler
 from mhc.models import JobRun, utcnow
 from tests.jobs.helpers import add_run
+from tests.waiting import ENDED, wait_until
 
 
 @pytest.fixture
@@ -71,16 +72,13 @@ def test_poll_schedule_is_off_without_a_campaign(app):
 
 
 def test_embedded_tick_runs_the_poll_in_the_worker_thread(app, fake_cb):
-    import time
-
-    assert scheduler.tick(app) == ["affiliate_poll", "p2_scrape", "artifact_cleanup"]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def runs_if_all_ended():
         db.session.expire_all()
         runs = {r.kind: r for r in db.session.query(JobRun)}
-        if all(r.status in ("finished", "failed") for r in runs.values()):
-            break
-        time.sleep(0.1)
+        return runs if all(r.status in ENDED for r in runs.values()) else None
+
+    assert scheduler.tick(app) == ["affiliate_poll", "p2_scrape", "artifact_cleanup"]
+    runs = wait_until(runs_if_all_ended, 20, interval=0.1, message="the ticked runs to end")
     assert (runs["affiliate_poll"].status, runs["affiliate_poll"].counts["snapshots"]) == ("finished", 3)
     assert (runs["p2_scrape"].status, runs["p2_scrape"].counts) == ("finished", {"persons": 0})
     assert runs["artifact_cleanup"].counts == {"deleted": 0, "retention_days": 30}

@@ -9,14 +9,14 @@ import re
 import signal
 import socket
 import threading
-import time
 
 import pytest
 
 from mhc.extensions import db
 from mhc.jobs import enqueue
 from mhc.models import WorkerHeartbeat
-from tests.jobs.helpers import WorkerProcesses, wait_for
+from tests.jobs.helpers import WorkerProcesses
+from tests.waiting import wait_for_run, wait_until
 
 REDIS_URL = os.environ.get("MHC_TEST_REDIS_URL")
 UNREACHABLE = re.compile(r"^Redis at (\S+) is unreachable \(([^()]+)\); retrying in 1 s$")
@@ -39,15 +39,6 @@ def workers(app, tmp_path):
     procs.stop_all()
 
 
-def wait_until(test, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not (result := test()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached after {timeout}s")
-        time.sleep(0.2)
-    return result
-
-
 def worker_rows() -> list[WorkerHeartbeat]:
     db.session.expire_all()
     return list(db.session.query(WorkerHeartbeat).filter(WorkerHeartbeat.name.like("worker.%")))
@@ -62,9 +53,9 @@ def stop(proc) -> str:
 
 def test_worker_waits_for_redis_with_one_line_and_stops_on_sigterm(app, workers):
     proc = workers.start(REDIS_URL="redis://:s3cret@127.0.0.1:1/0", WORKER_REDIS_RETRY_SECONDS=1)
-    wait_until(lambda: proc.log_path.read_text().count("is unreachable") >= 3, what="three tries")
+    wait_until(lambda: proc.log_path.read_text().count("is unreachable") >= 3, message="three tries")
     assert proc.poll() is None, "the worker gave up instead of retrying"
-    assert len(rows := wait_until(worker_rows, what="a heartbeat row")) == 1  # the database is not Redis
+    assert len(rows := wait_until(worker_rows, message="a heartbeat row")) == 1  # the database is not Redis
     assert (rows[0].pid, rows[0].run_id) == (proc.pid, None)
 
     output = stop(proc)
@@ -134,14 +125,14 @@ def test_worker_survives_redis_dropping_and_coming_back(app, workers):
         via_proxy = f"redis://127.0.0.1:{proxy.port}{real.path or '/0'}"
         proc = workers.start(REDIS_URL=via_proxy, WORKER_REDIS_RETRY_SECONDS=1)
         before = enqueue("selftest", {"value": 1})
-        assert wait_for(before.id, lambda r: r.status == "finished").counts == {"value": 2}
+        assert wait_for_run(before.id, lambda r: r.status == "finished").counts == {"value": 2}
 
         proxy.stop()
-        wait_until(lambda: "is unreachable" in proc.log_path.read_text(), what="the worker noticing")
+        wait_until(lambda: "is unreachable" in proc.log_path.read_text(), message="the worker noticing")
         assert proc.poll() is None
         proxy.start()
         after = enqueue("selftest", {"value": 5})
-        assert wait_for(after.id, lambda r: r.status == "finished").counts == {"value": 10}
+        assert wait_for_run(after.id, lambda r: r.status == "finished").counts == {"value": 10}
         output = stop(proc)
     finally:
         proxy.stop()

@@ -20,7 +20,7 @@ from mhc.jobs import events_jobs
 from mhc.jobs.follow_jobs import run_follow_sync_here
 from mhc.models.types import UTCDateTime
 from mhc.services import audit, crypto, secrets
-from mhc.services.sources import events
+from mhc.services.sources import events_cursor
 from tests.conftest import make_app
 from tests.foundation.test_migrations import empty_db_url  # noqa: F401 (fixture)
 
@@ -65,18 +65,18 @@ def test_round_trip(app):
 def test_rows_in_the_database_are_not_plain(app, caplog):
     caplog.set_level(logging.DEBUG)
     secrets.store_cookies(db.session, f"sessionid={COOKIE_VALUE}; csrftoken=csrf-abcdef")
-    events.save_tokens(db.session, EVENTS_TOKEN, STATS_TOKEN)
+    events_cursor.save_tokens(db.session, EVENTS_TOKEN, STATS_TOKEN)
     secrets.put(db.session, secrets.EVENTS_NEXT_URL, f"http://x/events/hudson/{EVENTS_TOKEN}/?i=3")
     db.session.commit()
     raw = raw_values()
-    assert set(raw) == {secrets.COOKIES, secrets.EVENTS_TOKEN, events.STATS_TOKEN, secrets.EVENTS_NEXT_URL}
+    assert set(raw) == {secrets.COOKIES, secrets.EVENTS_TOKEN, events_cursor.STATS_TOKEN, secrets.EVENTS_NEXT_URL}
     for value in raw.values():
         assert value.startswith("fernet:")
         for plain in (COOKIE_VALUE, "csrf-abcdef", "sessionid", EVENTS_TOKEN, STATS_TOKEN, "events/hudson"):
             assert plain not in value
     assert [c["value"] for c in secrets.load_cookies(db.session)][0] == COOKIE_VALUE
     assert secrets.get(db.session, secrets.EVENTS_TOKEN) == EVENTS_TOKEN
-    assert secrets.get(db.session, events.STATS_TOKEN) == STATS_TOKEN
+    assert secrets.get(db.session, events_cursor.STATS_TOKEN) == STATS_TOKEN
     audit_rows = str(db.session.execute(sa.text("SELECT * FROM audit_log")).all())
     assert "secret_set" in audit_rows and EVENTS_TOKEN not in audit_rows and STATS_TOKEN not in audit_rows
     assert audit.diff({"value": "a"}, {"value": EVENTS_TOKEN}) == {"value": [audit.REDACTED, audit.REDACTED]}
@@ -134,7 +134,7 @@ def test_development_key_is_created_once_with_mode_0600_and_reused(tmp_path):
 def test_rotate_with_two_keys_then_drop_the_old_one(app, runner):
     use_keys(KEY_A)
     secrets.store_cookies(db.session, f"sessionid={COOKIE_VALUE}")
-    events.save_tokens(db.session, EVENTS_TOKEN, STATS_TOKEN)
+    events_cursor.save_tokens(db.session, EVENTS_TOKEN, STATS_TOKEN)
     db.session.execute(sa.update(RAW).values(updated_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC)))
     db.session.commit()
     use_keys(KEY_B, KEY_A)  # a new key put in front
@@ -149,7 +149,7 @@ def test_rotate_with_two_keys_then_drop_the_old_one(app, runner):
     use_keys(KEY_B)  # the old key dropped
     assert secrets.load_cookies(db.session)[0]["value"] == COOKIE_VALUE
     assert secrets.get(db.session, secrets.EVENTS_TOKEN) == EVENTS_TOKEN
-    assert secrets.get(db.session, events.STATS_TOKEN) == STATS_TOKEN
+    assert secrets.get(db.session, events_cursor.STATS_TOKEN) == STATS_TOKEN
     assert all(COOKIE_VALUE not in v and EVENTS_TOKEN not in v for v in raw_values().values())
 
 
@@ -191,7 +191,7 @@ def test_wrong_key_fails_the_follow_sync_in_one_line(app, fake_cb):
 
 def test_wrong_key_stops_the_events_listener_in_one_line(app, capsys):
     use_keys(KEY_A)
-    events.save_tokens(db.session, EVENTS_TOKEN)
+    events_cursor.save_tokens(db.session, EVENTS_TOKEN)
     use_keys(KEY_B)
     assert events_jobs.run_listener_process(max_batches=1) == 2
     assert capsys.readouterr().out.strip() == (
@@ -202,7 +202,7 @@ def test_wrong_key_stops_the_events_listener_in_one_line(app, capsys):
 def test_panel_says_when_secrets_cannot_be_decrypted(client, login_as):
     use_keys(KEY_A)
     secrets.store_cookies(db.session, f"sessionid={COOKIE_VALUE}")
-    events.save_tokens(db.session, EVENTS_TOKEN)
+    events_cursor.save_tokens(db.session, EVENTS_TOKEN)
     use_keys(KEY_B)
     login_as("admin")
     for path in ("/follow-lists/", "/events-api/"):

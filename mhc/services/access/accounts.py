@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from mhc.auth.passwords import hash_password, needs_rehash, verify_password
 from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
 from mhc.services import audit
 from mhc.services.access import login_sessions, login_throttle, two_factor
+from mhc.services.access.passwords import hash_password, needs_rehash, verify_password
 
 
 class AccountError(ValueError):
@@ -60,7 +61,7 @@ def authenticate(
         action="login_password" if second_step else "login",
         object_type="system_user",
         object_id=user.id,
-        user=user,
+        actor_id=user.id,
         remote_addr=remote_addr,
     )
     session.commit()
@@ -86,7 +87,13 @@ DEFAULT_ROLE = "viewer"
 
 
 def create_user(
-    session: Session, username: str, email: str, password: str, role_name: str = DEFAULT_ROLE, *, actor=None
+    session: Session,
+    username: str,
+    email: str,
+    password: str,
+    role_name: str = DEFAULT_ROLE,
+    *,
+    actor_id: uuid.UUID | None = None,
 ) -> SystemUser:
     """Create a system user with an argon2 password hash; audit and commit."""
     role = session.scalars(select(SystemRole).where(SystemRole.name == role_name)).first()
@@ -103,7 +110,7 @@ def create_user(
         action="create",
         object_type="system_user",
         object_id=user.id,
-        user=actor,
+        actor_id=actor_id,
         changes={"username": [None, username], "email": [None, email], "role": [None, role_name]},
     )
     session.commit()
@@ -207,8 +214,8 @@ def admin_user_ids(session: Session) -> set:
 class _AdminGuard:
     """Remembers whether the actor is an admin before a change; refuses a result without admins."""
 
-    def __init__(self, session: Session, actor):
-        self.session, self.actor_id = session, getattr(actor, "id", None)
+    def __init__(self, session: Session, actor_id: uuid.UUID | None):
+        self.session, self.actor_id = session, actor_id
         self.actor_was_admin = self.actor_id is not None and self.actor_id in admin_user_ids(session)
 
     def commit(self) -> None:
@@ -235,7 +242,7 @@ def update_user(
     session: Session,
     user_id,
     *,
-    actor=None,
+    actor_id: uuid.UUID | None = None,
     username: str | None = None,
     email: str | None = None,
     role_name: str | None = None,
@@ -249,7 +256,7 @@ def update_user(
     user's own session token, so changing your own password does not log you out).
     """
     user = _load(session, user_id)
-    guard = _AdminGuard(session, actor)
+    guard = _AdminGuard(session, actor_id)
     before = _snapshot(user)
     _set_identity(session, user, username, email)
     if role_name is not None:
@@ -264,7 +271,7 @@ def update_user(
         login_sessions.revoke_all(session, user, "account_changed", keep=keep_session if user.is_active else None)
     if changes:
         audit.record(
-            session, action="update", object_type="system_user", object_id=user.id, user=actor, changes=changes
+            session, action="update", object_type="system_user", object_id=user.id, actor_id=actor_id, changes=changes
         )
     guard.commit()
     return user
@@ -284,7 +291,7 @@ def _set_identity(session: Session, user: SystemUser, username: str | None, emai
         user.username, user.email = name, mail
 
 
-def set_role(session: Session, username: str, role_name: str, *, actor=None) -> SystemUser:
+def set_role(session: Session, username: str, role_name: str, *, actor_id: uuid.UUID | None = None) -> SystemUser:
     """Give the named system user another role (by username or email)."""
     user = session.scalars(
         select(SystemUser).where(
@@ -293,12 +300,12 @@ def set_role(session: Session, username: str, role_name: str, *, actor=None) -> 
     ).first()
     if user is None:
         raise AccountError(f"no such system user: {username}")
-    return update_user(session, user.id, actor=actor, role_name=role_name)
+    return update_user(session, user.id, actor_id=actor_id, role_name=role_name)
 
 
-def set_active(session: Session, user_ids, active: bool, *, actor=None) -> int:
+def set_active(session: Session, user_ids, active: bool, *, actor_id: uuid.UUID | None = None) -> int:
     """Activate or deactivate several system users; audit each change; commit once. Returns how many changed."""
-    guard = _AdminGuard(session, actor)
+    guard = _AdminGuard(session, actor_id)
     users = session.scalars(select(SystemUser).where(SystemUser.id.in_(list(user_ids)))).all()
     changed = [u for u in users if u.is_active != active]
     for user in changed:
@@ -309,16 +316,16 @@ def set_active(session: Session, user_ids, active: bool, *, actor=None) -> int:
             action="activate" if active else "deactivate",
             object_type="system_user",
             object_id=user.id,
-            user=actor,
+            actor_id=actor_id,
             changes={"is_active": [not active, active]},
         )
     guard.commit()
     return len(changed)
 
 
-def deactivate(session: Session, user_ids, *, actor=None) -> int:
+def deactivate(session: Session, user_ids, *, actor_id: uuid.UUID | None = None) -> int:
     """Deactivate system users (the last active admin is refused)."""
-    return set_active(session, user_ids, False, actor=actor)
+    return set_active(session, user_ids, False, actor_id=actor_id)
 
 
 def grants(session: Session) -> dict[str, set[str]]:
@@ -327,9 +334,9 @@ def grants(session: Session) -> dict[str, set[str]]:
     return {role.name: {p.name for p in role.permissions} for role in roles}
 
 
-def set_grants(session: Session, wanted: dict[str, set[str]], *, actor=None) -> int:
+def set_grants(session: Session, wanted: dict[str, set[str]], *, actor_id: uuid.UUID | None = None) -> int:
     """Make each listed role hold exactly the given permissions; audit per role; commit once."""
-    guard = _AdminGuard(session, actor)
+    guard = _AdminGuard(session, actor_id)
     roles = {r.name: r for r in session.scalars(select(SystemRole).where(SystemRole.name.in_(list(wanted))))}
     by_name = {p.name: p for p in session.scalars(select(SystemPermission))}
     unknown = sorted(set(wanted) - set(roles)) + sorted({n for names in wanted.values() for n in names} - set(by_name))
@@ -348,7 +355,7 @@ def set_grants(session: Session, wanted: dict[str, set[str]], *, actor=None) -> 
             action="set_grants",
             object_type="system_role",
             object_id=role.id,
-            user=actor,
+            actor_id=actor_id,
             changes={"permissions": [before, after]},
         )
     guard.commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -82,13 +83,18 @@ def _end(row: SystemSession, reason: str, now: datetime) -> None:
     row.ended_at, row.end_reason = now, reason
 
 
-def end(session: Session, token: str | None, *, user, remote_addr: str | None) -> None:
-    """Log out: end this one session for good (a copied cookie stops working too); audit and commit."""
+def end(session: Session, token: str | None, *, user_id: uuid.UUID, remote_addr: str | None) -> None:
+    """`user_id` logs out: this one session ends for good (a copied cookie stops working too); audit and commit."""
     row = session.get(SystemSession, _digest(token)) if token else None
     if row is not None and row.ended_at is None:
         _end(row, "logout", utcnow())
     audit.record(
-        session, action="logout", object_type="system_user", object_id=user.id, user=user, remote_addr=remote_addr
+        session,
+        action="logout",
+        object_type="system_user",
+        object_id=user_id,
+        actor_id=user_id,
+        remote_addr=remote_addr,
     )
     session.commit()
 
@@ -110,7 +116,7 @@ def revoke_all(session: Session, user: SystemUser, reason: str, *, keep: str | N
     return ended.rowcount or 0
 
 
-def end_everywhere(session: Session, user_ids, *, actor, remote_addr: str | None = None) -> int:
+def end_everywhere(session: Session, user_ids, *, actor_id: uuid.UUID | None, remote_addr: str | None = None) -> int:
     """Log out everywhere, for each listed system user: every session ends; audit each; commit once.
     Returns how many users it was done for."""
     users = session.scalars(select(SystemUser).where(SystemUser.id.in_(list(user_ids)))).all()
@@ -121,7 +127,7 @@ def end_everywhere(session: Session, user_ids, *, actor, remote_addr: str | None
             action="logout_everywhere",
             object_type="system_user",
             object_id=user.id,
-            user=actor,
+            actor_id=actor_id,
             changes={"sessions_ended": [None, ended]},
             remote_addr=remote_addr,
         )

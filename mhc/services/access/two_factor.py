@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,10 +18,10 @@ import pyotp
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mhc.auth.passwords import verify_password
 from mhc.models import SystemRecoveryCode, SystemRole, SystemTwoFactor, SystemUser, utcnow
 from mhc.services import audit, crypto
 from mhc.services.access import login_sessions, login_throttle
+from mhc.services.access.passwords import verify_password
 
 RECOVERY_CODE_COUNT = 10
 # Codes of the step before and after the current 30-second step are accepted too, for clock drift.
@@ -125,7 +126,7 @@ def confirm_enrolment(session: Session, user: SystemUser, code: str, *, now: dat
         raise TwoFactorError("That code is not valid; check the clock of your device and try the next code.")
     row.confirmed_at = now or utcnow()
     codes = _replace_recovery_codes(session, user.id)
-    audit.record(session, action="two_factor_enabled", object_type="system_user", object_id=user.id, user=user)
+    audit.record(session, action="two_factor_enabled", object_type="system_user", object_id=user.id, actor_id=user.id)
     session.commit()
     return codes
 
@@ -158,7 +159,7 @@ def verify_login(
         session.commit()
         return SecondStepResult(None, "Invalid code.")
     user.last_login_at = utcnow()
-    audit.record(session, action="login", user=user, changes={"two_factor": [None, method]}, **record)
+    audit.record(session, action="login", actor_id=user.id, changes={"two_factor": [None, method]}, **record)
     session.commit()
     return SecondStepResult(user)
 
@@ -171,7 +172,7 @@ def regenerate_recovery_codes(
     _check_proof(session, user, row, proof, now or utcnow())
     codes = _replace_recovery_codes(session, user.id)
     audit.record(
-        session, action="two_factor_codes_regenerated", object_type="system_user", object_id=user.id, user=user
+        session, action="two_factor_codes_regenerated", object_type="system_user", object_id=user.id, actor_id=user.id
     )
     session.commit()
     return codes
@@ -184,11 +185,11 @@ def disable(session: Session, user: SystemUser, proof: str, *, now: datetime | N
         raise TwoFactorError(f"The {user.role.name} role requires two-factor login; it cannot be turned off.")
     _check_proof(session, user, row, proof, now or utcnow())
     _remove(session, user.id)
-    audit.record(session, action="two_factor_disabled", object_type="system_user", object_id=user.id, user=user)
+    audit.record(session, action="two_factor_disabled", object_type="system_user", object_id=user.id, actor_id=user.id)
     session.commit()
 
 
-def reset(session: Session, user_id, *, actor) -> bool:
+def reset(session: Session, user_id, *, actor_id: uuid.UUID | None) -> bool:
     """An admin removes a user's two-factor login (a lost or stolen device); True when there was one. The user's
     open sessions end too, since whoever holds the device may hold one. Audits and commits."""
     user = session.get(SystemUser, user_id)
@@ -203,14 +204,14 @@ def reset(session: Session, user_id, *, actor) -> bool:
         action="two_factor_reset",
         object_type="system_user",
         object_id=user_id,
-        user=actor,
+        actor_id=actor_id,
         changes={"two_factor": ["on" if had else "off", "off"]},
     )
     session.commit()
     return had
 
 
-def set_required_roles(session: Session, required: set[str], *, actor) -> int:
+def set_required_roles(session: Session, required: set[str], *, actor_id: uuid.UUID | None) -> int:
     """Make exactly the named roles require two-factor login; audit each change; commit. Returns how many changed."""
     changed = 0
     for role in session.scalars(select(SystemRole).order_by(SystemRole.name)):
@@ -222,7 +223,7 @@ def set_required_roles(session: Session, required: set[str], *, actor) -> int:
             action="set_two_factor_required",
             object_type="system_role",
             object_id=role.id,
-            user=actor,
+            actor_id=actor_id,
             changes={"require_two_factor": [role.require_two_factor, wanted]},
         )
         role.require_two_factor = wanted

@@ -1,4 +1,4 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id (services hash and verify; init_auth sets the cost from the configuration)."""
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
