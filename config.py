@@ -182,7 +182,7 @@ class Config:
     WORKER_HEARTBEAT_SECONDS = 10
     WORKER_DEAD_AFTER_SECONDS = 60
     WORKER_REDIS_RETRY_SECONDS = 5  # python worker.py waits this long between tries while Redis is down
-    # Room thumbnails, taken while an Affiliate API cycle sees the room online (CHATURBATE.md §2).
+    # Room thumbnails, taken while an Affiliate API cycle sees the room online (docs/domain.md#placeholder-images).
     THUMBNAILS_PER_CYCLE = 300  # downloads started per cycle, missing ones first
     THUMBNAIL_MAX_AGE_HOURS = 24  # refresh a stored thumbnail this old when the room is online
     THUMBNAIL_BUDGET_SECONDS = 60.0  # stop starting downloads after this long in one cycle
@@ -206,7 +206,7 @@ class Config:
     MASS_REMOVAL_MIN = 10
     # A follower missing from a read with no count to check against waits this long for a second read
     FOLLOW_PENDING_MINUTES = 10
-    BATCH_INLINE_LIMIT = 300
+    BATCH_INLINE_LIMIT = 500  # persons a Users batch action changes inside the request; above it a background job
     # Request bodies (uploaded list pages, a pasted list) larger than this are refused with 413 (MHC_MAX_UPLOAD_MB).
     MAX_UPLOAD_MB = 16
     MAX_CONTENT_LENGTH = MAX_UPLOAD_MB * 1024 * 1024

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -19,10 +18,13 @@ from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.input_guard import bounded_int, clamp
+from mhc.models import parse_uuid
 from mhc.services import audit
 
 # Views that change data, by Flask-Admin's endpoint names.
 WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
+# The one underscore name used here: Flask-Admin has no public per-request hook that sees the endpoint name,
+# and `_handle_view` is the method its access-control documentation tells subclasses to override.
 
 
 class SecureForm(FlaskForm):
@@ -156,11 +158,8 @@ class SecuredModelView(PermissionMixin, ModelView):
         key = parse_pk(sa.inspect(self.model).primary_key[0], id)
         return db.session.get(self.model, key) if key is not None else None
 
-    def _get_list_extra_args(self):
-        # Page numbers come from the URL: a negative or huge one shows the first or an (empty) far page.
-        view_args = super()._get_list_extra_args()
-        view_args.page = clamp(bounded_int(request.args.get("page")), 0, MAX_PAGE)
-        return view_args
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        return super().get_list(clamp_page(page), sort_column, sort_desc, search, filters, execute, page_size)
 
     # --- audit: every create/update/delete through a panel form, in the same commit ---
 
@@ -184,7 +183,7 @@ class SecuredModelView(PermissionMixin, ModelView):
             action=action,
             object_type=model.__tablename__,
             object_id=self.get_pk_value(model),
-            user=current_user if current_user.is_authenticated else None,
+            actor_id=current_user.id if current_user.is_authenticated else None,
             changes=changes,
             remote_addr=request.remote_addr,
         )
@@ -195,7 +194,7 @@ class SecuredModelView(PermissionMixin, ModelView):
         out = []
         for raw in ids:
             try:
-                out.append(uuid.UUID(str(raw)))
+                out.append(parse_uuid(raw))
             except ValueError:
                 continue
         return out
@@ -203,6 +202,14 @@ class SecuredModelView(PermissionMixin, ModelView):
 
 # The last page a list can be asked for: 1,000,000 x 200 rows is beyond any list the panel holds.
 MAX_PAGE = 1_000_000
+
+
+def clamp_page(page) -> int:
+    """A list page number from the URL within [0, MAX_PAGE], so OFFSET never overflows in the database: a
+    negative or unreadable one shows the first page, a huge one an (empty) far page."""
+    return clamp(bounded_int(page), 0, MAX_PAGE)
+
+
 INT_RANGES = ((sa.SmallInteger, 15), (sa.BigInteger, 63), (sa.Integer, 31))
 
 
@@ -210,7 +217,7 @@ def parse_pk(column, raw):
     """A primary key value from its string form, or None when it cannot be one (bad syntax, out of range)."""
     if isinstance(column.type, sa.Uuid):
         try:
-            return uuid.UUID(str(raw))
+            return parse_uuid(raw)
         except ValueError:
             return None
     for kind, bits in INT_RANGES:

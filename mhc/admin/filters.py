@@ -1,4 +1,5 @@
-"""Custom Flask-Admin filters for the Users lists; the conditions themselves live in services.directory."""
+"""Custom Flask-Admin filters for the Users lists: parse the URL value; the SQL conditions themselves live in
+mhc/services/users/conditions.py. Each filter's `condition(value)` is what the list service applies."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import re
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 from mhc.models import Person, Profile
-from mhc.services.users import directory
+from mhc.services.users import conditions
 
 AGE_RANGE_RE = re.compile(r"^\s*(\d{1,3})?\s*-\s*(\d{1,3})?\s*$|^\s*(\d{1,3})\s*$")
 WINDOWS = {"7": 7, "30": 30, "90": 90}
 
 
-class FilterRole(BaseSQLAFilter):
+class ConditionFilter(BaseSQLAFilter):
+    """A filter whose SQL is one condition on the list's query (`condition(cleaned value)`)."""
+
+    def condition(self, value):
+        raise NotImplementedError
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.condition(value))
+
+
+class FilterRole(ConditionFilter):
     """All | Models | Viewers toggle (BOTH counts as both); no filter means All."""
 
     def __init__(self, name: str = "Show"):
@@ -22,14 +33,14 @@ class FilterRole(BaseSQLAFilter):
     def validate(self, value) -> bool:
         return value in ("models", "viewers")
 
-    def apply(self, query, value, alias=None):
-        return query.filter(directory.role_condition(value))
+    def condition(self, value):
+        return conditions.role_condition(value)
 
     def operation(self):
         return "is"
 
 
-class FilterExcluded(BaseSQLAFilter):
+class FilterExcluded(ConditionFilter):
     """Noise accounts flagged "excluded from aggregates" (yes), or everyone else (no)."""
 
     def __init__(self, name: str = "Excluded"):
@@ -38,14 +49,14 @@ class FilterExcluded(BaseSQLAFilter):
     def validate(self, value) -> bool:
         return value in ("yes", "no")
 
-    def apply(self, query, value, alias=None):
-        return query.filter(Person.is_excluded.is_(value == "yes"))
+    def condition(self, value):
+        return conditions.excluded_condition(value == "yes")
 
     def operation(self):
         return "is"
 
 
-class FilterAgeRange(BaseSQLAFilter):
+class FilterAgeRange(ConditionFilter):
     """Age between two bounds: "20-30", "25-" (at least), "-30" (at most) or "25" (exactly)."""
 
     def __init__(self, name: str = "Age"):
@@ -60,15 +71,15 @@ class FilterAgeRange(BaseSQLAFilter):
         low, high = (int(g) if g else None for g in match.groups()[:2])
         return low, high
 
-    def apply(self, query, value, alias=None):
+    def condition(self, value):
         low, high = value
-        return query.filter(directory.age_range_condition(low, high))
+        return conditions.age_range_condition(low, high)
 
     def operation(self):
         return "between"
 
 
-class FilterTag(BaseSQLAFilter):
+class FilterTag(ConditionFilter):
     """The profile carries this tag."""
 
     def __init__(self, name: str = "Tag"):
@@ -80,15 +91,14 @@ class FilterTag(BaseSQLAFilter):
             raise ValueError("empty tag")
         return tag
 
-    def apply(self, query, value, alias=None):
-        dialect = query.session.get_bind().dialect.name
-        return query.filter(directory.tag_condition(dialect, value))
+    def condition(self, value):
+        return conditions.tag_condition(value)
 
     def operation(self):
         return "is"
 
 
-class FilterUnfollowedWithin(BaseSQLAFilter):
+class FilterUnfollowedWithin(ConditionFilter):
     """Unfollowed within the last 7, 30 or 90 days; no filter means any time."""
 
     def __init__(self, name: str = "Window"):
@@ -100,8 +110,8 @@ class FilterUnfollowedWithin(BaseSQLAFilter):
     def clean(self, value):
         return WINDOWS[value]
 
-    def apply(self, query, value, alias=None):
-        return query.filter(directory.unfollowed_within_condition(value))
+    def condition(self, value):
+        return conditions.unfollowed_within_condition(value)
 
     def operation(self):
         return "last"

@@ -10,7 +10,8 @@ from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup
 from mhc.services.users import thumbnails
 from tests.e2e.conftest import log_in
-from tests.users.conftest import NOW, add_person
+from tests.factories import make_person
+from tests.users.conftest import NOW
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +29,11 @@ def _usernames(page) -> list[str]:
 @pytest.fixture
 def people(app):
     out = {
-        "alice": add_person("alice", "MODEL", age=24, last_seen_at=NOW - timedelta(hours=1),
+        "alice": make_person("alice", "MODEL", age=24, last_seen_at=NOW - timedelta(hours=1),
                             profile={"tags": ["feet"], "following": True, "following_since": NOW - timedelta(days=9)}),
-        "bob": add_person("bob", "VIEWER", last_seen_at=NOW - timedelta(hours=2),
+        "bob": make_person("bob", "VIEWER", last_seen_at=NOW - timedelta(hours=2),
                           profile={"follower": True, "follower_since": NOW - timedelta(days=5)}),
-        "carol": add_person("carol", "BOTH", age=31, last_seen_at=NOW - timedelta(hours=3),
+        "carol": make_person("carol", "BOTH", age=31, last_seen_at=NOW - timedelta(hours=3),
                             profile={"follower": True, "follower_since": NOW - timedelta(days=2)}),
     }  # fmt: skip
     return out
@@ -110,9 +111,9 @@ def test_select_all_matching_then_add_to_p1(app, live_server, browser_page, make
     """Page 1 of 2 checked → the banner offers all N matching the filter → the confirmation shows N → every
     matching person (on both pages, and only those) is added to P1."""
     for i in range(30):
-        add_person(f"model_{i:02d}", "MODEL", last_seen_at=NOW - timedelta(minutes=i))
+        make_person(f"model_{i:02d}", "MODEL", last_seen_at=NOW - timedelta(minutes=i))
     for i in range(5):
-        add_person(f"viewer_{i}", "VIEWER", last_seen_at=NOW - timedelta(minutes=i))
+        make_person(f"viewer_{i}", "VIEWER", last_seen_at=NOW - timedelta(minutes=i))
     user, password = make_user("admin")
     page = browser_page
     log_in(page, live_server, user.username, password)
@@ -178,11 +179,11 @@ def test_stored_thumbnails_show_and_a_lost_one_becomes_the_no_photo_box(app, liv
     row is gone) is swapped for the grey "no photo" box, never left as a broken image."""
     from tests.fake_chaturbate.affiliate import photo_png
 
-    has_photo = add_person("has_photo", "MODEL", last_seen_at=NOW - timedelta(hours=1))
+    has_photo = make_person("has_photo", "MODEL", last_seen_at=NOW - timedelta(hours=1))
     digest = thumbnails.store(
         db.session, has_photo.id, "https://thumb.live.mmcdn.com/ri/has_photo.jpg", photo_png("p"), NOW
     )
-    add_person("lost_photo", "MODEL", last_seen_at=NOW, thumbnail_sha256="0" * 64)  # no stored row: 404
+    make_person("lost_photo", "MODEL", last_seen_at=NOW, thumbnail_sha256="0" * 64)  # no stored row: 404
     db.session.commit()
     user, password = make_user("viewer")
     page = browser_page

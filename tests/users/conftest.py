@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
-from mhc.extensions import db
-from mhc.models import Person, Profile
+from mhc.models import Person
+from tests.factories import make_person
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def add_person(username: str, role: str = "MODEL", *, profile: dict | None = None, **person) -> Person:
-    """Insert one person (and its profile when `profile` is given)."""
-    row = Person(id=uuid.uuid4(), username=username, role=role, first_seen_at=NOW - timedelta(days=200), **person)
-    db.session.add(row)
-    db.session.flush()
-    if profile is not None:
-        db.session.add(Profile(person_id=row.id, **profile))
-    db.session.commit()
-    return row
 
 
 @pytest.fixture
 def cast(app) -> dict[str, Person]:
     """alice follows-me-not/I-follow, bob and carol follow me, dave and erin unfollowed me, frank has no profile."""
     people = {
-        "alice": add_person(
+        "alice": make_person(
             "alice",
             "MODEL",
             age=24,
@@ -39,14 +27,14 @@ def cast(app) -> dict[str, Person]:
             last_seen_at=NOW - timedelta(hours=1),
             profile={"tags": ["feet", "latina"], "following": True, "following_since": NOW - timedelta(days=50)},
         ),
-        "bob": add_person(
+        "bob": make_person(
             "bob",
             "VIEWER",
             last_seen_at=NOW - timedelta(hours=2),
             interactions_count=7,
             profile={"follower": True, "follower_since": NOW - timedelta(days=5)},
         ),
-        "carol": add_person(
+        "carol": make_person(
             "carol",
             "BOTH",
             age=31,
@@ -55,7 +43,7 @@ def cast(app) -> dict[str, Person]:
             snapshots_count=4,
             profile={"tags": ["feet"], "follower": True, "follower_since": NOW - timedelta(days=9)},
         ),
-        "dave": add_person(
+        "dave": make_person(
             "dave",
             "MODEL",
             age=40,
@@ -63,13 +51,13 @@ def cast(app) -> dict[str, Person]:
             last_seen_at=NOW - timedelta(days=2),
             profile={"follower_since": NOW - timedelta(days=20), "unfollower_at": NOW - timedelta(days=3)},
         ),
-        "erin": add_person(
+        "erin": make_person(
             "erin",
             "VIEWER",
             last_seen_at=None,
             profile={"follower_since": NOW - timedelta(days=100), "unfollower_at": NOW - timedelta(days=40)},
         ),
-        "frank": add_person("frank", "MODEL", age=19, last_seen_at=NOW - timedelta(days=30)),
+        "frank": make_person("frank", "MODEL", age=19, last_seen_at=NOW - timedelta(days=30)),
     }
     return people
 

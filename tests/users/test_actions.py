@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-import time
+from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from mhc.admin.users import actions, views
 from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, PriorityLookup
-from mhc.services.users import directory
-from tests.users.conftest import add_person
+from tests.factories import make_person
+from tests.waiting import wait_until
 
 
 def lookups() -> dict[str, tuple[int, str]]:
@@ -58,7 +59,7 @@ def test_action_ignores_ids_the_view_does_not_show(client, auth, login_as, cast)
 def test_all_matching_confirms_n_then_applies_to_all(client, auth, login_as, cast):
     login_as("admin")
     for i in range(3):
-        add_person(f"zed{i}", "MODEL")
+        make_person(f"zed{i}", "MODEL")
     list_args = "flt0_show_is=models&search=a"  # alice, carol, dave, frank (not the extras)
     confirm = post_action(client, auth, "directory", "add_p1", select_all="1", list_args=list_args)
     assert confirm.status_code == 200
@@ -131,8 +132,8 @@ def test_exclude_and_include_are_audited(client, auth, login_as, cast):
     assert db.session.get(Person, cast["carol"].id).is_excluded is False
 
 
-def test_big_batch_runs_as_a_job_with_progress(client, auth, login_as, cast, monkeypatch):
-    monkeypatch.setattr(directory, "BATCH_INLINE_LIMIT", 2)
+def test_big_batch_runs_as_a_job_with_progress(app, client, auth, login_as, cast, monkeypatch):
+    monkeypatch.setitem(app.config, "BATCH_INLINE_LIMIT", 2)
     login_as("admin")
     ids = [cast[n].id for n in ("alice", "bob", "carol")]
     response = post_action(client, auth, "directory", "add_p2", ids)
@@ -140,13 +141,13 @@ def test_big_batch_runs_as_a_job_with_progress(client, auth, login_as, cast, mon
     assert "job=" in response.headers["Location"]
     run = db.session.scalar(select(JobRun).where(JobRun.kind == "batch_action"))
     assert run.args["action"] == "add_p2" and sorted(run.args["person_ids"]) == sorted(str(i) for i in ids)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def status_once_ended():
         db.session.expire_all()
         status = client.get(f"/users/directory/jobs/{run.id}.json").get_json()
-        if status["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.1)
+        return status if status["status"] not in ("queued", "running") else None
+
+    status = wait_until(status_once_ended, 20, message="the batch job to end")
     assert status["status"] == "finished", status
     assert status["progress"] == 100
     assert status["counts"] == {"action": "add_p2", "persons": 3, "changed": 3}
@@ -161,16 +162,15 @@ def test_scrape_and_refresh_enqueue_their_jobs(client, auth, login_as, cast, mon
         id = "00000000-0000-4000-8000-000000000009"
 
     def fake(kind):
-        def enqueue(person_ids, started_by=None):
+        def enqueue(person_ids, actor_id=None):
             calls.append((kind, sorted(str(p) for p in person_ids)))
             return Run()
 
         return enqueue
 
-    import mhc.admin.users as users_views
-
-    monkeypatch.setitem(users_views.JOB_ACTIONS, "scrape_profile", fake("scrape"))
-    monkeypatch.setitem(users_views.JOB_ACTIONS, "refresh_data", fake("refresh"))
+    for name, kind in (("scrape_profile", "scrape"), ("refresh_data", "refresh")):
+        handler = actions.background(fake(kind))
+        monkeypatch.setitem(actions.BY_NAME, name, replace(actions.BY_NAME[name], handler=handler))
     login_as("admin")
     post_action(client, auth, "followers", "scrape_profile", [cast["bob"].id, cast["alice"].id])
     post_action(client, auth, "directory", "refresh_data", [cast["alice"].id])
@@ -178,10 +178,8 @@ def test_scrape_and_refresh_enqueue_their_jobs(client, auth, login_as, cast, mon
 
 
 def test_add_to_queue_creates_person_and_p2_lookup(client, auth, login_as, cast, monkeypatch):
-    import mhc.admin.users as users_views
-
     scraped = []
-    monkeypatch.setattr(users_views, "enqueue_profile_scrape", lambda ids, started_by=None: scraped.append(ids))
+    monkeypatch.setattr(views, "enqueue_profile_scrape", lambda ids, actor_id=None: scraped.append(ids))
     login_as("admin")
     empty = client.get("/users/directory/?search=NewGuy_7")
     soup = BeautifulSoup(empty.get_data(as_text=True), "html.parser")
@@ -289,7 +287,7 @@ def test_update_list_button_starts_the_follow_sync(client, auth, login_as, cast,
         id = "00000000-0000-4000-8000-00000000000a"
         status = "queued"
 
-    monkeypatch.setattr(follows, "enqueue_follow_sync", lambda d, started_by=None: started.append(d) or Run())
+    monkeypatch.setattr(follows, "enqueue_follow_sync", lambda d, actor_id=None: started.append(d) or Run())
     login_as("admin")
     soup = BeautifulSoup(client.get(f"/users/{view}/").get_data(as_text=True), "html.parser")
     form = soup.select_one("[data-testid=sync-form]")

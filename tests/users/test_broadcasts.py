@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot
 from mhc.services.owner.broadcasts import SnapshotPoint, describe, group_broadcasts
-from tests.users.conftest import add_person
+from tests.factories import make_person
 
 T = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -73,7 +73,7 @@ def test_what_a_broadcast_says():
 
 
 def test_profile_timeline_shows_broadcasts_not_every_snapshot(client, login_as):
-    person = add_person("evening_cam", "MODEL")
+    person = make_person("evening_cam", "MODEL")
     db.session.add_all(
         AffiliateSnapshot(
             person_id=person.id,
@@ -98,12 +98,13 @@ def test_profile_timeline_shows_broadcasts_not_every_snapshot(client, login_as):
 
 
 def test_profile_says_live_only_for_a_recent_snapshot_with_a_show(client, login_as):
-    """Live = the newest Affiliate API snapshot is at most 30 minutes old and names a show (CHATURBATE.md §2)."""
+    """Live = the newest Affiliate API snapshot is at most 30 minutes old and names a show
+    (docs/domain.md#live-and-rank)."""
     from mhc.models import utcnow
 
     now = utcnow()
     for name, minutes_ago, show in (("on_now", 10, "private"), ("went_quiet", 40, "public"), ("no_show", 5, None)):
-        person = add_person(name, "MODEL")
+        person = make_person(name, "MODEL")
         db.session.add(
             AffiliateSnapshot(
                 person_id=person.id, username=name, observed_at=now - timedelta(minutes=minutes_ago), current_show=show

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from mhc.extensions import db
-from tests.users.conftest import NOW, add_person, read_table
+from tests.factories import make_person
+from tests.users.conftest import NOW, read_table
 
 DIRECTORY_COLUMNS = [
     "Username", "Image", "Age", "Role", "Tags", "Priority", "Followers", "Rank", "Events", "Snapshots",
@@ -169,7 +170,7 @@ def test_paging_keeps_order_and_count(client, login_as, cast):
     first = page(client, "/users/directory/?page_size=25")
     assert len(first.rows) == 6
     for i in range(60):
-        add_person(f"zz{i:02d}", "VIEWER", last_seen_at=NOW - __import__("datetime").timedelta(days=60, minutes=i))
+        make_person(f"zz{i:02d}", "VIEWER", last_seen_at=NOW - __import__("datetime").timedelta(days=60, minutes=i))
     p1 = page(client, "/users/directory/?page_size=25")
     p3 = page(client, "/users/directory/?page_size=25&page=2")
     assert p1.usernames[:5] == ["alice", "bob", "carol", "dave", "frank"]
@@ -194,6 +195,6 @@ def test_directory_issues_a_fixed_number_of_queries(client, login_as, cast):
 
     small = count_queries("/users/directory/")
     for i in range(40):
-        add_person(f"many{i}", "MODEL", age=20 + i % 10, profile={"tags": ["x"], "follower": True})
+        make_person(f"many{i}", "MODEL", age=20 + i % 10, profile={"tags": ["x"], "follower": True})
     assert count_queries("/users/directory/") == small
     assert count_queries("/users/followers/") == count_queries("/users/followers/?flt0_show_is=models")

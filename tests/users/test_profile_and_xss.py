@@ -8,10 +8,16 @@ import pytest
 from bs4 import BeautifulSoup
 
 from mhc.extensions import db
-from mhc.models import AffiliateSnapshot, FollowEvent, Interaction, Snapshot
 from mhc.services import audit
 from mhc.services.users import priorities
-from tests.users.conftest import NOW, add_person
+from tests.factories import (
+    make_affiliate_snapshot,
+    make_follow_event,
+    make_interaction,
+    make_person,
+    make_snapshot,
+)
+from tests.users.conftest import NOW
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '" onerror="alert(2)'
@@ -20,7 +26,7 @@ ATTR = '" onerror="alert(2)'
 @pytest.fixture
 def hostile(app):
     """A person on every tab whose scraped fields carry markup."""
-    return add_person(
+    return make_person(
         "mallory",
         "BOTH",
         age=30,
@@ -83,36 +89,12 @@ def test_profile_page_shows_header_and_both_follow_states(client, login_as, host
 
 def test_profile_timeline_merges_every_source(client, login_as, cast):
     alice = cast["alice"]
-    db.session.add_all(
-        [
-            FollowEvent(
-                person_id=alice.id,
-                direction="following",
-                action="follow",
-                source="list_scrape",
-                observed_at=NOW - timedelta(days=50),
-            ),
-            Snapshot(
-                person_id=alice.id, source="profile_scrape", observed_at=NOW - timedelta(days=4), follower_count=4900
-            ),
-            AffiliateSnapshot(
-                person_id=alice.id,
-                username="alice",
-                observed_at=NOW - timedelta(days=2),
-                num_followers=4950,
-                current_show="public",
-                room_subject="hi #feet",
-            ),
-            Interaction(
-                event_id="e1",
-                type="tip",
-                person_id=alice.id,
-                room="hudson",
-                amount=25,
-                occurred_at=NOW - timedelta(days=1),
-            ),
-        ]
+    make_follow_event(alice, "following", "follow", NOW - timedelta(days=50))
+    make_snapshot(alice, NOW - timedelta(days=4), follower_count=4900)
+    make_affiliate_snapshot(
+        alice, NOW - timedelta(days=2), num_followers=4950, current_show="public", room_subject="hi #feet"
     )
+    make_interaction("tip", NOW - timedelta(days=1), person=alice, event_id="e1", room="hudson", amount=25)
     audit.record(db.session, action="update", object_type="persons", object_id=alice.id, username="boss",
                  changes={"role": ["VIEWER", "MODEL"]})  # fmt: skip
     db.session.commit()
@@ -150,14 +132,8 @@ def test_profile_lookup_and_autocomplete(client, login_as, cast):
 
 def test_unfollowed_insights_and_chart(client, login_as, cast):
     followed, unfollowed = NOW - timedelta(days=20), NOW - timedelta(days=3)
-    common = {"person_id": cast["dave"].id, "direction": "follower", "source": "list_scrape"}
-    db.session.add_all(
-        [
-            FollowEvent(**common, action="follow", observed_at=followed),
-            FollowEvent(**common, action="unfollow", observed_at=unfollowed, period_started_at=followed),
-        ]
-    )
-    db.session.commit()
+    make_follow_event(cast["dave"], "follower", "follow", followed)
+    make_follow_event(cast["dave"], "follower", "unfollow", unfollowed, period_started_at=followed)
     login_as("viewer")
     soup = BeautifulSoup(client.get("/users/unfollowed/?flt0_window_last=30").get_data(as_text=True), "html.parser")
     assert soup.select_one("[data-testid=unfollows-7d]").get_text(strip=True) == "1"

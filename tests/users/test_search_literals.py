@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.users.conftest import NOW, add_person, read_table
+from tests.factories import make_person
+from tests.users.conftest import NOW, read_table
 
 # Usernames are [a-z0-9_]: only "_" (a LIKE wildcard) can really appear in them; the other terms must find
 # nothing rather than everything, an error or a 500.
@@ -20,7 +21,7 @@ TABS = ["directory", "following", "followers", "unfollowed"]
 def literal_cast(app):
     """Every name in every tab: following, follower and unfollowed once before."""
     for i, name in enumerate(NAMES):
-        add_person(
+        make_person(
             name,
             last_seen_at=NOW - timedelta(hours=i),
             profile={

@@ -11,17 +11,20 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from mhc.models import Person, PriorityLookup, Profile, normalise_username, utcnow
+from mhc.models import Person, PriorityLookup, Profile, Role, parse_uuid, utcnow
 from mhc.models.priorities import STATUSES
+from mhc.services import persons
 
 LEVELS = (1, 2)
 
 
 def _ids(person_ids: Iterable) -> list[uuid.UUID]:
-    return list(dict.fromkeys(p if isinstance(p, uuid.UUID) else uuid.UUID(str(p)) for p in person_ids))
+    return list(dict.fromkeys(parse_uuid(p) for p in person_ids))
 
 
-def set_priority(session: Session, person_ids: Iterable, level: int, *, requested_by=None, note=None) -> int:
+def set_priority(
+    session: Session, person_ids: Iterable, level: int, *, actor_id: uuid.UUID | None = None, note=None
+) -> int:
     """Give these persons priority `level` with status queued (overwriting any earlier one); return how many."""
     if level not in LEVELS:
         raise ValueError(f"priority level must be 1 or 2, got {level!r}")
@@ -34,7 +37,7 @@ def set_priority(session: Session, person_ids: Iterable, level: int, *, requeste
     values = {
         "priority": level,
         "status": "queued",
-        "requested_by_id": requested_by,
+        "requested_by_id": actor_id,
         "failure_reason": None,
         "completed_at": None,
         "updated_at": now,
@@ -51,19 +54,14 @@ def set_priority(session: Session, person_ids: Iterable, level: int, *, requeste
     return len(ids)
 
 
-def queue_username(session: Session, username: str, *, requested_by=None) -> PriorityLookup:
+def queue_username(session: Session, username: str, *, actor_id: uuid.UUID | None = None) -> PriorityLookup:
     """Queue a P2 lookup for a username, creating the person (role UNKNOWN) and profile if unknown."""
-    name = normalise_username(username)
-    person = session.scalar(select(Person).where(Person.platform == "chaturbate", Person.username == name))
-    if person is None:
-        person = Person(id=uuid.uuid4(), username=name, platform="chaturbate", role="UNKNOWN", first_seen_at=utcnow())
-        session.add(person)
-        session.flush()
-    if session.scalar(select(Profile.id).where(Profile.person_id == person.id)) is None:
-        session.add(Profile(person_id=person.id))
+    person_id = persons.ensure_person(session, username, Role.UNKNOWN, utcnow())
+    if session.scalar(select(Profile.id).where(Profile.person_id == person_id)) is None:
+        session.add(Profile(person_id=person_id))
     session.flush()
-    set_priority(session, [person.id], 2, requested_by=requested_by)
-    return session.scalar(select(PriorityLookup).where(PriorityLookup.person_id == person.id))
+    set_priority(session, [person_id], 2, actor_id=actor_id)
+    return session.scalar(select(PriorityLookup).where(PriorityLookup.person_id == person_id))
 
 
 def mark_status(session: Session, person_ids: Iterable, status: str, reason: str | None = None) -> int:
@@ -103,3 +101,21 @@ def p2_person_ids(session: Session, limit: int | None = None) -> list[uuid.UUID]
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def priority_statuses(session: Session, person_ids: Iterable) -> dict[str, dict]:
+    """{person id: {priority, status, reason}} for the Priority column's live updates (at most 500 ids)."""
+    ids = []
+    for raw in person_ids:
+        try:
+            ids.append(parse_uuid(raw))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            PriorityLookup.person_id, PriorityLookup.priority, PriorityLookup.status, PriorityLookup.failure_reason
+        ).where(PriorityLookup.person_id.in_(ids[:500]))
+    )
+    return {str(r.person_id): {"priority": r.priority, "status": r.status, "reason": r.failure_reason} for r in rows}

@@ -5,15 +5,16 @@ One profile is one transaction. A page that failed to parse only marks the perso
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile, Snapshot
-from mhc.scraping.parsers.profile import ProfileParseResult, is_placeholder_image
+from mhc.models import AffiliateSnapshot, Person, PriorityLookup, Profile, Role, Snapshot, parse_uuid
+from mhc.scraping.parsers.images import is_placeholder_image
+from mhc.scraping.parsers.profile import ProfileParseResult
+from mhc.services import persons
 from mhc.services.follows.follow_ledger import FollowObservation, apply_observations
 
 SOURCE = "profile_scrape"
@@ -61,7 +62,7 @@ def apply_profile_result(
     session: Session, person_id, result: ProfileParseResult, observed_at: datetime, run_id=None
 ) -> ProfileApplyResult:
     """Record one parsed profile page for a person in one transaction; idempotent for the same input."""
-    person = session.get(Person, _uuid(person_id))
+    person = session.get(Person, parse_uuid(person_id))
     if person is None:
         raise LookupError(f"no person with id {person_id}")
     lookup = session.scalar(select(PriorityLookup).where(PriorityLookup.person_id == person.id))
@@ -101,7 +102,7 @@ def _store_snapshot(session: Session, person: Person, result: ProfileParseResult
             person_id=person.id,
             source=SOURCE,
             observed_at=observed_at,
-            job_run_id=_uuid(run_id) if run_id else None,
+            job_run_id=parse_uuid(run_id) if run_id else None,
             follower_count=result.followers,
             online=result.online,
             data=data,
@@ -121,7 +122,7 @@ def _update_profile(profile: Profile, result: ProfileParseResult, observed_at: d
         setattr(profile, column, value)
     if result.age is not None:
         profile.age_flagged = result.age_flagged
-    if result.image_url and not is_placeholder_image(result.image_url):
+    if not is_placeholder_image(result.image_url):
         profile.image_url = result.image_url
     profile.last_scraped_at = observed_at
 
@@ -136,10 +137,10 @@ def _update_person(
         person.age = age
     if result.followers is not None:
         person.num_followers = result.followers
-    if result.image_url and not is_placeholder_image(result.image_url):
+    if not is_placeholder_image(result.image_url):
         person.image_url = result.image_url
-    if result.online and (person.last_seen_at is None or person.last_seen_at < observed_at):
-        person.last_seen_at = observed_at
+    if result.online:  # a live room is a sighting; the page says nothing about the role
+        persons.ensure_persons(session, {person.username: Role.UNKNOWN}, observed_at, online=True)
     if counted:
         person.snapshots_count = (person.snapshots_count or 0) + 1
 
@@ -172,7 +173,3 @@ def _complete_lookup(lookup: PriorityLookup, observed_at: datetime) -> None:
     lookup.status, lookup.failure_reason = "complete", None
     lookup.completed_at = observed_at
     lookup.last_checked_at = observed_at
-
-
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

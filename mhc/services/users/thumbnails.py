@@ -1,4 +1,4 @@
-"""Room thumbnails, downloaded while the room is online (CHATURBATE.md §2).
+"""Room thumbnails, downloaded while the room is online (docs/domain.md#placeholder-images).
 
 A room has one thumbnail URL. While the room is online it serves the live picture; once offline it serves
 a branded placeholder (about 5,045 bytes). So the picture is taken when an Affiliate API cycle sees the
@@ -19,10 +19,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from mhc.clients.images import HostNotAllowed
-from mhc.models import Person, Thumbnail
-from mhc.services.users.directory import is_placeholder_image
+from mhc.models import PLATFORM, Person, Thumbnail
+from mhc.scraping.parsers.images import is_placeholder_image
 
-PLACEHOLDER_BYTES = 5045  # the branded "offline" image (§2); a little slack for re-encodings
+PLACEHOLDER_BYTES = 5045  # the branded "offline" image; a little slack for re-encodings
 PLACEHOLDER_SLACK = 64
 MIN_BYTES = 512
 MAX_BYTES = 1_000_000
@@ -32,6 +32,7 @@ MAGIC = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
+
 
 # (url) -> (HTTP status, body); raises OSError-like exceptions on network failure.
 Fetch = Callable[[str], tuple[int, bytes]]
@@ -62,7 +63,7 @@ def image_type(content: bytes) -> str | None:
 
 
 def is_placeholder_content(content: bytes) -> bool:
-    """The branded offline image is recognised by its size (§2)."""
+    """The branded offline image is recognised by its size (docs/domain.md#placeholder-images)."""
     return abs(len(content) - PLACEHOLDER_BYTES) <= PLACEHOLDER_SLACK
 
 
@@ -78,7 +79,7 @@ def due(session: Session, usernames: Iterable[str], now: datetime, max_age: time
         stmt = (
             select(p.id, p.image_url, t.fetched_at)
             .outerjoin(t, t.person_id == p.id)
-            .where(p.platform == "chaturbate", p.username.in_(names[i : i + 5000]), p.image_url.is_not(None))
+            .where(p.platform == PLATFORM, p.username.in_(names[i : i + 5000]), p.image_url.is_not(None))
             .where(or_(t.fetched_at.is_(None), t.fetched_at < now - max_age))
         )
         out += [row for row in session.execute(stmt) if not is_placeholder_image(row.image_url)]

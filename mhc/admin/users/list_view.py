@@ -1,0 +1,254 @@
+"""The shared machinery of the Users lists: one list-service call per page, the page's template context,
+and the batch actions built from the action table (actions.py).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, jsonify, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from sqlalchemy import func
+
+from mhc.admin import filters as flt
+from mhc.admin.base import SecuredModelView, clamp_page
+from mhc.admin.users import actions, formatters
+from mhc.admin.users.list_urls import (
+    ListState,
+    active_value,
+    filters_from_query_string,
+    search_from_query_string,
+    with_filter,
+)
+from mhc.auth import can
+from mhc.auth import permissions as perms
+from mhc.extensions import db
+from mhc.models import JobRun, Person, parse_uuid
+from mhc.services.users import list_page, selection
+from mhc.services.users.conditions import tab_query
+
+CATEGORY = "Users"
+JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
+TOGGLE_LABELS = {"all": "All", "models": "Models", "viewers": "Viewers"}
+TABS = (
+    ("users_directory", "Directory"),
+    ("users_following", "Following"),
+    ("users_followers", "Followers"),
+    ("users_unfollowed", "Unfollowed"),
+)
+
+
+class PageRows(list):
+    """A page's rows, carrying the whole ListPage. Flask-Admin's index_view hands only get_list's
+    (count, rows) on to render(), so the toggle counts travel with the rows (no flask.g)."""
+
+    def __init__(self, page: list_page.ListPage):
+        super().__init__(page.rows)
+        self.page = page
+
+
+def with_batch_actions(cls):
+    """Give a view one Flask-Admin @action per entry of the action table."""
+
+    def make(spec: actions.PersonAction):
+        @action(spec.name, spec.label, spec.confirmation)
+        def run(self, ids):
+            return self.run_action(spec.name, ids)
+
+        return run
+
+    for spec in actions.ACTIONS:
+        setattr(cls, f"action_{spec.name}", make(spec))
+    return cls
+
+
+@with_batch_actions
+class PersonListView(SecuredModelView):
+    """A list of persons: one list-service call per page, index-ordered paging, capped counts."""
+
+    tab = "directory"
+    permission = perms.VIEW_USERS
+    edit_permission = None
+    list_template = "admin/users/list.html"
+    page_size = 50
+    page_size_options = (25, 50, 100, 200)
+    named_filter_urls = True
+    column_display_actions = False  # row actions are rendered in the last column by the template
+    column_searchable_list = ["username"]
+    column_sortable_list = ["username", "age", "num_followers", "rank", "last_seen_at"]
+    has_role_toggle = True
+    export_types = ["csv"]
+    export_max_rows = 50_000
+    column_labels = {
+        "username": "Username",
+        "image": "Image",
+        "age": "Age",
+        "role": "Role",
+        "tags": "Tags",
+        "priority": "Priority",
+        "num_followers": "Followers",
+        "rank": "Rank",
+        "interactions_count": "Events",
+        "snapshots_count": "Snapshots",
+        "last_seen_at": "Last Seen",
+        "following_since": "Following Since",
+        "follower_since": "Following Since",
+        "unfollower_at": "Unfollowed On",
+        "days_followed": "Days Followed",
+    }
+    column_formatters = formatters.LIST_FORMATTERS
+    action_permissions = actions.PERMISSIONS
+
+    def __init__(self, *args, **kwargs):
+        self.column_filters = self.make_filters()
+        super().__init__(Person, db, *args, category=CATEGORY, **kwargs)
+        self.column_formatters_export = dict.fromkeys(self.column_list, formatters.export_value)
+
+    @classmethod
+    def make_filters(cls) -> list:
+        """This tab's filters (instances are per view)."""
+        return [flt.FilterRole(), flt.FilterAgeRange(), flt.FilterTag(), flt.FilterExcluded()]
+
+    # --- queries: get_query, get_count_query and get_one agree on the tab's base set ---
+
+    def get_query(self):
+        return tab_query(db.session, self.tab)
+
+    def get_count_query(self):
+        return self.get_query().with_entities(func.count(Person.id)).order_by(None)
+
+    def get_one(self, id):
+        ids = selection.resolve_ids(self.get_query(), [id])
+        return db.session.get(Person, ids[0]) if ids else None
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        request_ = self.list_request(
+            filters,
+            search=search,
+            sort=sort_column,
+            desc=bool(sort_desc) if sort_column else True,
+            page=clamp_page(page),
+            page_size=self.page_size if page_size is None else page_size,
+        )
+        result = list_page.list_page(db.session, request_)
+        return result.count.value, PageRows(result)
+
+    def list_request(self, filters, **kwargs) -> list_page.ListRequest:
+        """The list service's request for Flask-Admin's active filters; the role filter is the toggle."""
+        toggle = "all" if self.has_role_toggle else None
+        conditions = []
+        for idx, _name, value in filters or ():
+            filt = self.column_filters[idx]
+            if self.has_role_toggle and isinstance(filt, flt.FilterRole):
+                toggle = value
+            else:
+                conditions.append(filt.condition(filt.clean(value)))
+        return list_page.ListRequest(self.tab, tuple(conditions), toggle=toggle, **kwargs)
+
+    # --- template context ---
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["users"] = self.list_context(kwargs)
+        return super().render(template, **kwargs)
+
+    def list_context(self, kwargs) -> dict:
+        """Tabs, toggles with counts, insights and permissions for the list template."""
+        page, state = kwargs["data"].page, ListState.from_render(kwargs)
+        return {
+            "tab": self.tab,
+            "tabs": TABS,
+            "count": page.count,
+            "toggles": self.toggle_links(state, page.toggle_counts) if page.toggle_counts else [],
+            "windows": self.window_links(state),
+            "row_actions": actions.buttons(self.is_action_allowed),
+            "can_edit_person": can(perms.MANAGE_USERS),
+            "can_queue": can(perms.MANAGE_PRIORITIES),
+            "search": state.search,
+            "job": _job_from_args(),
+            "sync": self.sync_button(),
+            "insights": self.insights(state),
+            "list_args": urlsplit(request.full_path).query,
+            # built once per page, not per row: usernames are [a-z0-9_] and ids UUIDs, both URL-safe
+            "profile_prefix": url_for("profile.index"),
+            "thumb_prefix": formatters.thumbnail_prefix(),
+            "edit_prefix": url_for("users_directory.edit_view", url=kwargs.get("return_url")) + "&id=",
+        }
+
+    def toggle_links(self, state: ListState, counts: dict) -> list[dict]:
+        """All | Models | Viewers with counts and links (other filters and search kept)."""
+        active = active_value(self, state, flt.FilterRole) or "all"
+        return [
+            {
+                "key": key,
+                "label": label,
+                "count": counts.get(key),
+                "active": key == active,
+                "url": with_filter(self, state, flt.FilterRole, None if key == "all" else key),
+            }
+            for key, label in TOGGLE_LABELS.items()
+        ]
+
+    def window_links(self, state: ListState) -> list[dict]:
+        return []
+
+    def insights(self, state: ListState):
+        return None
+
+    def sync_button(self):
+        return None
+
+    # --- actions: ids resolve through this view's query; big batches become a background job ---
+
+    def run_action(self, name: str, ids):
+        """Resolve targets (selected rows or "all N matching"), confirm, then run the action."""
+        if request.form.get("select_all") == "1":
+            query = self.query_from_list_args(request.form.get("list_args", ""))
+            if request.form.get("confirmed") != "1":
+                return self.confirm_all(name, selection.count_exact(db.session, query))
+            targets = selection.all_ids(query)
+        else:
+            targets = selection.resolve_ids(self.get_query(), ids)
+        if not targets:
+            flash("No persons selected (or none of them is on this list).", "warning")
+            return None
+        back = get_redirect_target() or self.get_url(".index_view")
+        return actions.perform(name, targets, actor_id=current_user.id, redirect_to=back)
+
+    def query_from_list_args(self, list_args: str):
+        """Every person a list URL's query string (search + filters) holds, for "all N matching"."""
+        filters = filters_from_query_string(self, list_args)
+        request_ = self.list_request(filters, search=search_from_query_string(list_args))
+        return list_page.matching_query(db.session, request_)
+
+    def confirm_all(self, name: str, count: int):
+        """The confirmation page for "all N matching this filter"."""
+        return self.render(
+            "admin/users/confirm_all.html",
+            action_name=name,
+            action_label=actions.BY_NAME[name].label,
+            count=count,
+            list_args=request.form.get("list_args", ""),
+            return_url=get_redirect_target() or self.get_url(".index_view"),
+            action_url=self.get_url(".action_view"),
+            inline_limit=actions.inline_limit(),
+        )
+
+    @expose("/jobs/<uuid:run_id>.json")
+    def job_status(self, run_id):
+        """Progress of a background run started from these pages."""
+        run = db.session.get(JobRun, run_id)
+        if run is None or run.kind not in JOB_KINDS_SHOWN:
+            abort(404)
+        return jsonify(run.progress_payload())
+
+
+def _job_from_args() -> str | None:
+    """The run id in ?job= (set after starting a background action), if it is one."""
+    try:
+        return str(parse_uuid(request.args["job"])) if request.args.get("job") else None
+    except ValueError:
+        return None
