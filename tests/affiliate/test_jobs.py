@@ -20,8 +20,8 @@ class FakeRun:
 def scrapes(monkeypatch):
     calls = []
 
-    def enqueue_profile_scrape(person_ids, started_by=None):
-        calls.append((list(person_ids), started_by))
+    def enqueue_profile_scrape(person_ids, actor_id=None):
+        calls.append((list(person_ids), actor_id))
         return FakeRun(len(calls))
 
     monkeypatch.setattr("mhc.jobs.profile_jobs.enqueue_profile_scrape", enqueue_profile_scrape)

@@ -13,7 +13,7 @@ from mhc.clients.http import USER_AGENT, HttpSettings, TimeoutAdapter, failure_r
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, OwnerStatsSample, Person
 from mhc.services import secrets
-from mhc.services.sources import events
+from mhc.services.sources import events_cursor
 from tests.fake_chaturbate.affiliate import make_room
 from tests.jobs.helpers import count, run_job
 
@@ -103,7 +103,7 @@ def test_image_client_gives_up_on_a_persistent_5xx(app, fake_cb):
 
 
 def test_stats_client_retries(app, fake_cb):
-    secrets.put(db.session, events.STATS_TOKEN, "tok-abc123")
+    secrets.put(db.session, events_cursor.STATS_TOKEN, "tok-abc123")
     db.session.commit()
     fake_cb.state["stats_faults"] = [500, (429, "0"), 504]
     run = run_job("stats_poll")

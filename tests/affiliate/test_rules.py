@@ -10,6 +10,7 @@ from sqlalchemy import select
 from mhc.clients.affiliate_api import AffiliateApiError, parse_room
 from mhc.extensions import db
 from mhc.models import Person, PriorityLookup, Profile
+from mhc.scraping.parsers.images import is_placeholder_image
 from mhc.services.sources import affiliate
 from mhc.services.users import priorities
 from tests.fake_chaturbate.affiliate import make_room
@@ -73,7 +74,7 @@ def test_placeholder_images_are_never_stored(app, url):
     record(make_room("hotel", image_url=url, image_url_360x270=url), at=T0 + timedelta(minutes=5))
     assert person("hotel").image_url == real
     assert person("hotel").profile.image_url == real
-    assert affiliate.is_placeholder_image(url) is True
+    assert is_placeholder_image(url) is True
 
 
 def test_age_precedence(app):
@@ -105,7 +106,7 @@ def test_idempotent_profile_and_person_counts(app):
 
 def test_queue_username_creates_unknown_person_with_p2(app, make_user):
     user, _ = make_user("admin")
-    lookup = priorities.queue_username(db.session, "  New_Guy ", requested_by=user.id)
+    lookup = priorities.queue_username(db.session, "  New_Guy ", actor_id=user.id)
     assert (lookup.priority, lookup.status, lookup.requested_by_id) == (2, "queued", user.id)
     assert (person("new_guy").role, person("new_guy").profile is not None) == ("UNKNOWN", True)
     again = priorities.queue_username(db.session, "new_guy")

@@ -12,8 +12,8 @@ from mhc.clients.images import HostNotAllowed, host_allowed, image_fetcher
 from mhc.extensions import db
 from mhc.models import Person, Thumbnail
 from mhc.services.users import thumbnails
+from tests.factories import make_person
 from tests.fake_chaturbate.affiliate import PLACEHOLDER, photo_png
-from tests.users.conftest import add_person
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PHOTO = photo_png("a")
@@ -59,7 +59,7 @@ def test_only_the_image_cdns_are_fetched(url, ok):
 
 
 def test_download_keeps_real_images_only(app):
-    people = {name: add_person(name, image_url=f"https://thumb.live.mmcdn.com/ri/{name}.jpg") for name in "abcdefg"}
+    people = {name: make_person(name, image_url=f"https://thumb.live.mmcdn.com/ri/{name}.jpg") for name in "abcdefg"}
     thumbnails.store(
         db.session, people["b"].id, "https://thumb.live.mmcdn.com/ri/b.jpg", PHOTO, NOW - timedelta(days=3)
     )
@@ -100,7 +100,7 @@ def test_download_keeps_real_images_only(app):
 
 
 def test_download_stops_starting_after_its_time_budget(app):
-    person = add_person("slowpoke", image_url="https://thumb.live.mmcdn.com/ri/slowpoke.jpg")
+    person = make_person("slowpoke", image_url="https://thumb.live.mmcdn.com/ri/slowpoke.jpg")
     run = thumbnails.download(db.session, [(person.id, person.image_url)], lambda url: (200, PHOTO), NOW, -1)
     assert (run.stored, run.skipped_for_time) == (0, 1)
 
@@ -108,7 +108,7 @@ def test_download_stops_starting_after_its_time_budget(app):
 def test_due_missing_first_then_oldest_never_fresh_or_placeholder_urls(app):
     url = "https://thumb.live.mmcdn.com/ri/{}.jpg"
     for name in ("fresh", "old", "older", "missing", "no_url", "placeholder_url"):
-        add_person(name, image_url=None if name == "no_url" else url.format(name))
+        make_person(name, image_url=None if name == "no_url" else url.format(name))
     db.session.get(Person, _id("placeholder_url")).image_url = "https://thumb.live.mmcdn.com/noimage.png"
     for name, age in (("fresh", 1), ("old", 30), ("older", 50)):
         thumbnails.store(db.session, _id(name), url.format(name), PHOTO, NOW - timedelta(hours=age))
@@ -136,8 +136,8 @@ def test_fetcher_reads_the_fake_cdn_and_refuses_other_hosts(app, fake_cb):
 
 
 def test_the_panel_serves_stored_thumbnails_and_never_the_cdn_url(app, client, login_as):
-    with_photo = add_person("with_photo", image_url="https://thumb.live.mmcdn.com/ri/with_photo.jpg")
-    add_person("cdn_only", image_url="https://thumb.live.mmcdn.com/ri/cdn_only.jpg")
+    with_photo = make_person("with_photo", image_url="https://thumb.live.mmcdn.com/ri/with_photo.jpg")
+    make_person("cdn_only", image_url="https://thumb.live.mmcdn.com/ri/cdn_only.jpg")
     digest = thumbnails.store(db.session, with_photo.id, with_photo.image_url, PHOTO, NOW)
     db.session.commit()
     assert client.get(f"/users/directory/thumb/{with_photo.id}").status_code == 302  # login first

@@ -12,7 +12,8 @@ import pytest
 from flask import url_for
 
 from tests.e2e.conftest import log_in
-from tests.users.conftest import NOW, add_person
+from tests.factories import make_person
+from tests.users.conftest import NOW
 
 pytestmark = pytest.mark.e2e
 
@@ -58,8 +59,8 @@ class Watch:
 
 @pytest.fixture
 def people(app):
-    add_person("alice", "MODEL", age=24, last_seen_at=NOW - timedelta(hours=1), profile={"following": True})
-    add_person("bob", "VIEWER", last_seen_at=NOW - timedelta(hours=2), profile={"follower": True})
+    make_person("alice", "MODEL", age=24, last_seen_at=NOW - timedelta(hours=1), profile={"following": True})
+    make_person("bob", "VIEWER", last_seen_at=NOW - timedelta(hours=2), profile={"follower": True})
 
 
 def _panel_urls(app) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -10,8 +9,10 @@ from sqlalchemy import select
 
 from mhc.extensions import db
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
-from mhc.models import FollowEvent, JobRun, Person, PriorityLookup, Profile, Snapshot, utcnow
+from mhc.models import FollowEvent, Person, PriorityLookup, Profile, Snapshot
 from mhc.services import job_artifacts, secrets
+from tests.factories import make_person
+from tests.waiting import wait_for_run
 
 pytestmark = pytest.mark.e2e
 
@@ -21,24 +22,9 @@ def app_config(fake_cb_config):
     return {**fake_cb_config, "PROFILE_SCRAPE_CAP": 3}
 
 
-def wait_for(run_id, timeout: float = 90.0) -> JobRun:
-    """Poll the run row until the worker thread has finished it (a bound, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        run = db.session.get(JobRun, run_id)
-        if run.status in ("finished", "failed"):
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} still {run.status} after {timeout}s")
-
-
-def add_person(username: str, priority: int = 1) -> uuid.UUID:
-    person = Person(id=uuid.uuid4(), username=username, role="UNKNOWN", first_seen_at=utcnow())
-    db.session.add(person)
-    db.session.add(PriorityLookup(person_id=person.id, priority=priority, status="queued"))
-    db.session.commit()
-    return person.id
+def queued(username: str) -> uuid.UUID:
+    """A person known only by name, queued for a P1 lookup."""
+    return make_person(username, "UNKNOWN", lookup={"priority": 1, "status": "queued"}).id
 
 
 def state(person_id) -> tuple:
@@ -52,13 +38,13 @@ def state(person_id) -> tuple:
 
 def test_scrape_updates_profiles_and_completes_lookups(app, fake_cb):
     secrets.store_cookies(db.session, "sessionid=fake-session; csrftoken=fake-csrf")
-    alice, bob, ghost, carol = (add_person(n) for n in ("alice", "bob", "ghost_user", "carol"))
+    alice, bob, ghost, carol = (queued(n) for n in ("alice", "bob", "ghost_user", "carol"))
     fake_cb.state["profile_overrides"] = {
         "alice": {"following": True, "followers": "4321", "age": "24"},
         "bob": {"online": False, "following": False, "display_name": None},
         "ghost_user": {"exists": False},
     }
-    run = wait_for(enqueue_profile_scrape([alice, bob, ghost, carol]).id)
+    run = wait_for_run(enqueue_profile_scrape([alice, bob, ghost, carol]).id, timeout=90)
     assert run.status == "finished", run.traceback
     assert run.counts == {
         "requested": 4,
@@ -103,9 +89,9 @@ def test_browser_failure_keeps_artifacts_and_fails_the_run(app, fake_cb):
     """Cookies of another account: no follow state; a Cloudflare page that never clears fails the run."""
     secrets.store_cookies(db.session, "sessionid=someone-elses-session")
     fake_cb.state["profile_logged_in_as"] = "intruder"
-    dave, erin, frank = (add_person(n) for n in ("dave", "erin", "frank"))
+    dave, erin, frank = (queued(n) for n in ("dave", "erin", "frank"))
     fake_cb.state["profile_overrides"] = {"dave": {"following": True}, "erin": {"challenge": True}}
-    run = wait_for(enqueue_profile_scrape([dave, erin, frank]).id)
+    run = wait_for_run(enqueue_profile_scrape([dave, erin, frank]).id, timeout=90)
     assert run.status == "failed"
     url = f"{fake_cb.base_url}/erin/"
     assert run.error == f"ProfileFetchError: Cloudflare challenge (Just a moment) did not clear for {url}"

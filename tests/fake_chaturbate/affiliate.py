@@ -28,7 +28,7 @@ PATH = "/api/public/affiliates/onlinerooms/"
 
 
 def make_room(username: str, **overrides) -> dict:
-    """A room object with every documented field, as the real feed types them (CHATURBATE.md §2)."""
+    """A room object with every documented field, as the real feed types them (docs/domain.md#room-fields-we-use)."""
     room = {
         "username": username,
         "display_name": username.title(),
@@ -83,7 +83,7 @@ def photo_png(seed: str, width: int = 40, height: int = 30) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-PLACEHOLDER = b"\xff\xd8\xff\xe0" + b"\x00" * (5045 - 4)  # the branded offline image's size (CHATURBATE.md §2)
+PLACEHOLDER = b"\xff\xd8\xff\xe0" + b"\x00" * (5045 - 4)  # the offline image's size (docs/domain.md#placeholder-images)
 
 
 def register(fake) -> None:

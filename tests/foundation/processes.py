@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ import requests
 import sqlalchemy as sa
 
 from config import TestConfig
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Settings a developer's shell may carry that would point the child somewhere else.
@@ -72,17 +72,15 @@ def panel(env: dict, log_path: Path):
 
 
 def _wait_until_up(base: str, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"the panel exited early:\n{log_path.read_text()}")
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code < 500:
-                return
+            return requests.get(f"{base}/healthz", timeout=2).status_code < 500
         except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the panel did not answer within 30 s:\n{log_path.read_text()}")
+            return False
+
+    wait_until(answers, 30, message=lambda: f"the panel to answer:\n{log_path.read_text()}")
 
 
 @contextmanager

@@ -5,26 +5,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from mhc.extensions import db
-from mhc.models import AffiliateSnapshot, Person, Profile, utcnow
-
-
-def _person(username, profile_age):
-    person = Person(username=username, role="MODEL", first_seen_at=utcnow())
-    person.profile = Profile(age=profile_age)
-    db.session.add(person)
-    db.session.flush()
-    return person
+from mhc.models import utcnow
+from tests.factories import make_affiliate_snapshot, make_person
 
 
 def _snapshot(person, age, minutes_ago):
-    db.session.add(
-        AffiliateSnapshot(
-            person_id=person.id,
-            username=person.username,
-            age=age,
-            observed_at=utcnow() - timedelta(minutes=minutes_ago),
-        )
-    )
+    make_affiliate_snapshot(person, utcnow() - timedelta(minutes=minutes_ago), age=age)
 
 
 def _view_age(username):
@@ -34,16 +20,14 @@ def _view_age(username):
 
 
 def test_age_precedence(app):
-    both = _person("both_sources", 30)
+    both = make_person("both_sources", profile={"age": 30})
     _snapshot(both, 24, minutes_ago=60)
     _snapshot(both, 25, minutes_ago=5)
-    _person("profile_only", 41)
-    hidden = _person("hidden_in_feed", 33)
+    make_person("profile_only", profile={"age": 41})
+    hidden = make_person("hidden_in_feed", profile={"age": 33})
     _snapshot(hidden, None, minutes_ago=1)
-    _person("nothing_known", None)
-    excluded = _person("excluded_one", 50)
-    excluded.is_excluded = True
-    db.session.commit()
+    make_person("nothing_known", profile={"age": None})
+    make_person("excluded_one", profile={"age": 50}, is_excluded=True)
 
     assert _view_age("both_sources") == 25
     assert _view_age("profile_only") == 41

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,33 +12,23 @@ import pytest
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, enqueue
 from mhc.models import JobRun
+from tests.waiting import wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("MHC_TEST_REDIS_URL")
 
 
-def _wait_for(run_id, statuses=("finished", "failed"), timeout=30.0) -> JobRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        run = db.session.get(JobRun, run_id)
-        if run.status in statuses:
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} still {run.status} after {timeout}s")
-
-
 def test_embedded_job_completes(app):
     assert app.extensions["mhc_jobs"].embedded
     run = enqueue("selftest", {"value": 21})
-    done = _wait_for(run.id)
+    done = wait_for_run(run.id, timeout=30)
     assert (done.status, done.counts, done.progress) == ("finished", {"value": 42}, 100)
     assert done.started_at <= done.finished_at
 
 
 def test_embedded_job_failure_is_recorded(app):
     run = enqueue("selftest", {"fail": True})
-    done = _wait_for(run.id)
+    done = wait_for_run(run.id, timeout=30)
     assert done.status == "failed"
     assert done.error == "RuntimeError: selftest asked to fail"
     assert "Traceback" in done.traceback
@@ -85,7 +74,7 @@ def test_real_redis_and_worker_process(app, tmp_path):
         [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        done = _wait_for(run.id, timeout=60)
+        done = wait_for_run(run.id, timeout=60)
     finally:
         worker.terminate()
         output, _ = worker.communicate(timeout=30)

@@ -20,7 +20,7 @@ from mhc.jobs.heartbeat import run_heartbeat
 from mhc.models import JobRun, utcnow
 from tests.foundation.processes import child_env
 from tests.foundation.processes import flask as run_flask
-from tests.jobs.helpers import wait_for
+from tests.waiting import wait_for_run
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
@@ -131,7 +131,7 @@ def test_json_lines_carry_the_exception_text(json_app_config, app, capsys):
 def test_a_jobs_lines_carry_its_run_id(app, capsys):
     run = enqueue("selftest", {"value": 3})
     # The run's own row says when it is done (the worker may be between taking the job and running it).
-    assert wait_for(run.id, lambda r: r.status in ("finished", "failed"), timeout=30).status == "finished"
+    assert wait_for_run(run.id, timeout=30).status == "finished"
     assert queues().wait_idle(30)  # the runner logs "finished" after recording it: let the job return first
     mine = [line for line in capsys.readouterr().err.splitlines() if f"run_id={run.id} " in line]
     assert [line.split(f"run_id={run.id} ", 1)[1].split(" after ")[0] for line in mine] == [

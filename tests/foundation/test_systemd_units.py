@@ -10,14 +10,14 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from mhc.jobs import JOB_TIMEOUT_SECONDS
+from mhc.jobs.runs import JOB_TIMEOUT_SECONDS
 from tests.foundation.processes import child_env, free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -147,11 +147,13 @@ def test_the_web_units_gunicorn_logs_the_request_id_and_no_query_values(app, tmp
 
 
 def _get_when_up(url: str, proc: subprocess.Popen, log: Path) -> requests.Response:
-    for _ in range(150):
+    def answered() -> list[requests.Response]:
+        # In a list: a Response with an error status is falsy, and any answer ends the wait.
         if proc.poll() is not None:
             raise AssertionError(f"gunicorn exited:\n{log.read_text()}")
         try:
-            return requests.get(url, headers={"X-Request-ID": "probe-42"}, timeout=5)
+            return [requests.get(url, headers={"X-Request-ID": "probe-42"}, timeout=5)]
         except requests.ConnectionError:
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer:\n{log.read_text()}")
+            return []
+
+    return wait_until(answered, 30, message=lambda: f"gunicorn to answer:\n{log.read_text()}")[0]

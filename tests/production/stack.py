@@ -24,6 +24,8 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from tests.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # Settings a developer's shell may carry that would point a child somewhere else.
@@ -223,18 +225,6 @@ class Processes:
                     pass
 
 
-def wait_until(test, timeout: float, what: str, every: float = 0.2):
-    """Poll test() until it returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = test()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
-
-
 def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     """Until `url` answers 200; fail early when the process exits."""
 
@@ -245,7 +235,7 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None
         except requests.RequestException:  # not listening yet, or still starting its workers
             return False
 
-    wait_until(up, timeout, url)
+    wait_until(up, timeout, message=url)
 
 
 class ThrowawayDatabase:

@@ -49,9 +49,9 @@ from tests.production.stack import (
     free_port,
     production_commands,
     wait_for_http,
-    wait_until,
 )
 from tests.production.tls import make_certificates
+from tests.waiting import wait_until
 
 SERVER = os.environ.get("MHC_TEST_DATABASE_URL") or ""
 REDIS_URL = os.environ.get("MHC_TEST_REDIS_URL")
@@ -232,7 +232,7 @@ def _start_services(st: Stack) -> None:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", web)
     st.proxy = TLSProxy(port, st.certificate, st.key).start()
     with st.report.timed("setup_workers_ready_seconds"):
-        wait_until(lambda: _live_workers(st) >= 2, 60, "two workers' heartbeats")
+        wait_until(lambda: _live_workers(st) >= 2, 60, message="two workers' heartbeats")
 
 
 def _live_workers(st: Stack) -> int:
@@ -302,7 +302,7 @@ def test_1_admin_logs_in_and_pastes_cookies_and_tokens(stack, page, report):
         wait_until(
             lambda: stack.db.scalar("SELECT num_followers FROM owner_stats ORDER BY observed_at DESC LIMIT 1"),
             30,
-            "the events listener's first Stats API reading",
+            message="the events listener's first Stats API reading",
         )
         seen = {f.peer for f in stack.proxy.forwarded if f.path.startswith("/login")}
         addr = stack.db.scalar("SELECT remote_addr FROM system_sessions ORDER BY created_at DESC LIMIT 1")
@@ -335,8 +335,8 @@ def test_2_held_followers_sync_is_confirmed_from_the_web(stack, page, report):
         page.goto(f"{base}/follow-lists/")
         page.click("[data-testid=sync-followers]")
         page.wait_for_selector("text=Started the")
-        run_id = wait_until(lambda: stack.runs("follow_sync", started), 10, "the sync's run")[0][0]
-        status = wait_until(lambda: _ended(stack, run_id), 90, "the sync to end")
+        run_id = wait_until(lambda: stack.runs("follow_sync", started), 10, message="the sync's run")[0][0]
+        status = wait_until(lambda: _ended(stack, run_id), 90, message="the sync to end")
         held_after = time.time() - started
         assert status == "held", stack.run(run_id)
         assert stack.followers() == set(SEEDED)  # held: nothing applied yet
@@ -361,7 +361,7 @@ def _ended(stack: Stack, run_id) -> str | None:
 
 def test_3_two_simultaneous_syncs_start_one_run(stack, admin, report):
     with report.step("3. two simultaneous sync POSTs, one run"):
-        wait_until(lambda: not _active_syncs(stack), 90, "no sync in flight")
+        wait_until(lambda: not _active_syncs(stack), 90, message="no sync in flight")
         token = admin.csrf("/follow-lists/")
         started, barrier, answers = time.time(), threading.Barrier(2), []
         senders = [admin.copy(), admin.copy()]
@@ -379,7 +379,7 @@ def test_3_two_simultaneous_syncs_start_one_run(stack, admin, report):
         runs = stack.runs("follow_sync", started)
         report.note(simultaneous_post_statuses=sorted(a.status_code for a in answers), runs_started=len(runs))
         for run in runs:
-            wait_until(lambda run=run: _ended(stack, run[0]), 90, "the sync to end")
+            wait_until(lambda run=run: _ended(stack, run[0]), 90, message="the sync to end")
         assert len(runs) == 1, [(r[0], r[1]) for r in runs]
         assert sorted(a.status_code for a in answers) == [200, 409], [a.text[:200] for a in answers]
     stack.done.add("3")
@@ -445,7 +445,7 @@ class Hammer(threading.Thread):
 
 def test_5_a_worker_killed_mid_sync_applies_nothing(stack, admin, report):
     with report.step("5. kill -9 a worker mid-sync"):
-        wait_until(lambda: not _active_syncs(stack), 90, "no sync in flight")
+        wait_until(lambda: not _active_syncs(stack), 90, message="no sync in flight")
         stack.fake.state.update(follow_followers=list(SLOW_LIST), follow_page_size=1)
         before = stack.followers(), stack.db.scalar("SELECT count(*) FROM follow_events")
         token = admin.csrf("/follow-lists/")
@@ -456,8 +456,8 @@ def test_5_a_worker_killed_mid_sync_applies_nothing(stack, admin, report):
         )
         assert answer.status_code == 200, answer.text[:300]
         run_id = answer.json()["run_id"]
-        wait_until(lambda: _page_reached(stack, run_id) >= 2, 60, "the sync to read page 2")
-        pid = wait_until(lambda: _pid_running(stack, run_id), 10, "a worker naming the run in its heartbeat")
+        wait_until(lambda: _page_reached(stack, run_id) >= 2, 60, message="the sync to read page 2")
+        pid = wait_until(lambda: _pid_running(stack, run_id), 10, message="a worker naming the run in its heartbeat")
         name = next(n for n, p in stack.processes.procs.items() if p.pid == pid)
         hammer = Hammer(stack.client(HAMMER))
         hammer.start()
@@ -465,7 +465,9 @@ def test_5_a_worker_killed_mid_sync_applies_nothing(stack, admin, report):
         killed = time.monotonic()
         os.kill(pid, signal.SIGKILL)
         try:
-            status = wait_until(lambda: _ended(stack, run_id), DEAD_AFTER + 3 * BEAT + 10, "the run to be abandoned")
+            status = wait_until(
+                lambda: _ended(stack, run_id), DEAD_AFTER + 3 * BEAT + 10, message="the run to be abandoned"
+            )
             noticed = time.monotonic() - killed
             time.sleep(1)
         finally:

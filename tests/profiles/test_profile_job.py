@@ -8,18 +8,12 @@ import pytest
 
 from mhc.extensions import db
 from mhc.jobs.profile_jobs import _targets, enqueue_profile_scrape
-from mhc.models import JobRun, Person, utcnow
-
-
-def add(username: str) -> uuid.UUID:
-    person = Person(id=uuid.uuid4(), username=username, first_seen_at=utcnow())
-    db.session.add(person)
-    db.session.commit()
-    return person.id
+from mhc.models import JobRun
+from tests.factories import make_person
 
 
 def test_targets_keep_order_dedupe_skip_unknown_and_cap(app):
-    a, b, c = add("a_user"), add("b_user"), add("c_user")
+    a, b, c = (make_person(name, "UNKNOWN").id for name in ("a_user", "b_user", "c_user"))
     unknown = uuid.uuid4()
     ids = [str(b), str(a), str(b), str(unknown), str(c)]
     assert _targets(ids, cap=3) == ([(b, "b_user"), (a, "a_user")], 1)

@@ -14,6 +14,7 @@ from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup, Profile, Snapshot
 from mhc.scraping.parsers.profile import ProfileParseResult, parse_profile_page
 from mhc.services.users import profiles
+from tests.factories import make_person
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -27,13 +28,10 @@ def online_result() -> ProfileParseResult:
     return parse_profile_page(html, "ghostdaddy9")
 
 
-def make_person(username: str = "ghostdaddy9", priority: int | None = 1, **columns) -> Person:
-    person = Person(id=uuid.uuid4(), username=username, role="MODEL", first_seen_at=T0, **columns)
-    db.session.add(person)
-    if priority:
-        db.session.add(PriorityLookup(person_id=person.id, priority=priority, status="processing", created_at=T0))
-    db.session.commit()
-    return person
+def ghost(priority: int | None = 1, **columns) -> Person:
+    """ghostdaddy9, the captured pages' person, with a lookup the job is processing unless `priority` is None."""
+    lookup = {"priority": priority, "status": "processing", "created_at": T0} if priority else None
+    return make_person("ghostdaddy9", first_seen_at=T0, lookup=lookup, **columns)
 
 
 def lookup_of(person: Person) -> PriorityLookup:
@@ -45,7 +43,7 @@ def snapshot_count(person: Person) -> int:
 
 
 def test_apply_stores_snapshot_profile_state_and_completes_p1(app, online_result):
-    person = make_person()
+    person = ghost()
     outcome = profiles.apply_profile_result(db.session, person.id, online_result, T1)
     assert (outcome.ok, outcome.snapshot_created, outcome.follow_observed) == (True, True, None)
     db.session.expire_all()
@@ -88,7 +86,7 @@ def test_apply_stores_snapshot_profile_state_and_completes_p1(app, online_result
 
 
 def test_apply_twice_changes_nothing_more(app, online_result):
-    person = make_person()
+    person = ghost()
     profiles.apply_profile_result(db.session, person.id, online_result, T1)
     again = profiles.apply_profile_result(db.session, person.id, online_result, T1)
     assert again.snapshot_created is False
@@ -98,7 +96,7 @@ def test_apply_twice_changes_nothing_more(app, online_result):
 
 
 def test_p2_lookup_is_checked_and_complete(app, online_result):
-    person = make_person(priority=2)
+    person = ghost(priority=2)
     profiles.apply_profile_result(db.session, person.id, online_result, T1)
     db.session.expire_all()
     lookup = lookup_of(person)
@@ -106,7 +104,7 @@ def test_p2_lookup_is_checked_and_complete(app, online_result):
 
 
 def test_newest_affiliate_age_wins_over_profile_age(app, online_result):
-    person = make_person(age=30)
+    person = ghost(age=30)
     for observed, age in ((T0, 31), (datetime(2026, 11, 20, 13, 0, tzinfo=UTC), 32)):
         db.session.add(AffiliateSnapshot(person_id=person.id, observed_at=observed, username="ghostdaddy9", age=age))
     db.session.commit()
@@ -117,7 +115,7 @@ def test_newest_affiliate_age_wins_over_profile_age(app, online_result):
 
 
 def test_flagged_profile_age_is_stored_but_not_shown(app, online_result):
-    person = make_person()
+    person = ghost()
     profiles.apply_profile_result(db.session, person.id, replace(online_result, age=99, age_flagged=True), T1)
     db.session.expire_all()
     profile = db.session.scalar(select(Profile).where(Profile.person_id == person.id))
@@ -127,7 +125,7 @@ def test_flagged_profile_age_is_stored_but_not_shown(app, online_result):
 
 def test_placeholder_image_and_empty_values_keep_what_is_stored(app, online_result):
     real = "https://thumb.live.mmcdn.com/ri/ghostdaddy9.jpg"
-    person = make_person(image_url=real, num_followers=100)
+    person = ghost(image_url=real, num_followers=100)
     db.session.add(Profile(person_id=person.id, location="Old Town", bio="old bio", tags=["old"]))
     db.session.commit()
     sparse = replace(
@@ -148,7 +146,7 @@ def test_placeholder_image_and_empty_values_keep_what_is_stored(app, online_resu
 
 
 def test_failed_parse_marks_lookup_failed_and_changes_nothing_else(app):
-    person = make_person(num_followers=5)
+    person = ghost(num_followers=5)
     rejected = ProfileParseResult(ok=False, username="ghostdaddy9", reason="page is '/other/', not the profile")
     outcome = profiles.apply_profile_result(db.session, person.id, rejected, T1)
     assert (outcome.ok, outcome.reason) == (False, "page is '/other/', not the profile")
@@ -165,7 +163,7 @@ def test_failed_parse_marks_lookup_failed_and_changes_nothing_else(app):
 
 
 def test_person_without_lookup_is_still_recorded(app, online_result):
-    person = make_person(priority=None)
+    person = ghost(priority=None)
     assert profiles.apply_profile_result(db.session, person.id, online_result, T1).ok is True
     assert snapshot_count(person) == 1
 
@@ -176,7 +174,7 @@ def test_unknown_person_is_an_error(app, online_result):
 
 
 def test_offline_page_keeps_the_stored_subject_and_tags(app, online_result):
-    person = make_person()
+    person = ghost()
     db.session.add(Profile(person_id=person.id, room_subject="live subject #a", tags=["a"]))
     db.session.commit()
     stale = replace(online_result, online=False, room_subject="old subject #b", tags=["b"])
@@ -193,7 +191,7 @@ def follow_events(person: Person) -> list[tuple]:
 
 
 def test_follow_state_seen_as_the_owner_goes_to_the_follow_ledger(app, online_result):
-    person = make_person()
+    person = ghost()
     followed = replace(online_result, following=True, logged_in_as="hudson_cage")
     assert profiles.apply_profile_result(db.session, person.id, followed, T1).follow_observed == "follow"
     profiles.apply_profile_result(db.session, person.id, followed, T1)  # same page again: no second event
@@ -215,7 +213,7 @@ def test_follow_state_seen_as_the_owner_goes_to_the_follow_ledger(app, online_re
 
 
 def test_no_follow_state_records_no_follow_history(app, online_result):
-    person = make_person()
+    person = ghost()
     assert online_result.following is None
     profiles.apply_profile_result(db.session, person.id, online_result, T1)
     assert follow_events(person) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -14,22 +13,14 @@ from werkzeug.test import encode_multipart
 from config import Config, ConfigError
 from mhc.extensions import db
 from mhc.input_guard import bounded_int, shorten
-from mhc.models import Interaction, Person, PriorityLookup, Profile, StoredSecret
+from mhc.models import Interaction, Person, PriorityLookup, StoredSecret
 from mhc.services import secrets
 from mhc.services.follows.follow_ledger import apply_follow_list
+from tests.factories import make_interaction, make_person
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TEN_KB_NAME = "a" * 10240
 MAX_COOKIE = 4093  # Werkzeug's (and browsers') limit for one Set-Cookie
-
-
-def _person(username: str, *, tags=None, following=False, follower=False) -> Person:
-    person = Person(id=uuid.uuid4(), username=username, platform="chaturbate", role="MODEL", first_seen_at=T0)
-    db.session.add(person)
-    db.session.flush()
-    db.session.add(Profile(person_id=person.id, tags=tags, following=following, follower=follower))
-    db.session.commit()
-    return person
 
 
 def _text(response) -> str:
@@ -59,8 +50,8 @@ def test_bounded_int_range_and_shorten():
 
 @pytest.mark.parametrize("tab", ["directory", "following", "followers"])
 def test_tag_filter_works_on_every_tab(client, login_as, tab):
-    _person("tagged_one", tags=["feet", "latina"], following=True, follower=True)
-    _person("untagged_one", tags=["asian"], following=True, follower=True)
+    make_person("tagged_one", profile={"tags": ["feet", "latina"], "following": True, "follower": True})
+    make_person("untagged_one", profile={"tags": ["asian"], "following": True, "follower": True})
     login_as("admin")
     response = client.get(f"/users/{tab}/?flt0_tag_is=feet")
     assert response.status_code == 200
@@ -73,7 +64,7 @@ def test_tag_filter_works_on_every_tab(client, login_as, tab):
 @pytest.mark.parametrize("page", ["-1", "99999999999999999999", "-99999999999999999999", "1e9", "x"])
 @pytest.mark.parametrize("path", ["/users/directory/", "/users/following/", "/audit_log/", "/system_users/"])
 def test_out_of_range_pages_show_a_page(client, login_as, path, page):
-    _person("paged_one", following=True)
+    make_person("paged_one", profile={"following": True})
     login_as("admin")
     response = client.get(f"{path}?page={page}")
     assert response.status_code == 200
@@ -82,7 +73,7 @@ def test_out_of_range_pages_show_a_page(client, login_as, path, page):
 
 
 def test_search_with_colons_and_wildcards(client, login_as):
-    _person("colon_fan")
+    make_person("colon_fan", profile={})
     login_as("admin")
     for term in (":x", "x :y", "%", "_", "\\", "'"):
         response = client.get("/users/directory/", query_string={"search": term})
@@ -90,13 +81,8 @@ def test_search_with_colons_and_wildcards(client, login_as):
     assert ">colon_fan<" in _text(client.get("/users/directory/", query_string={"search": "colon_"}))
 
 
-def _event(occurred_at: datetime) -> None:
-    db.session.add(Interaction(event_id=uuid.uuid4().hex, type="tip", occurred_at=occurred_at, room="hudson"))
-    db.session.commit()
-
-
 def test_event_dates_at_the_ends_of_the_calendar(client, login_as):
-    _event(T0)
+    make_interaction("tip", T0, room="hudson")
     login_as("admin")
     assert db.session.scalar(select(func.count()).select_from(Interaction)) == 1
     for query in ("since=9999-12-31", "until=9999-12-31", "since=0001-01-01", "until=0001-01-01", "since=10000-01-01"):
@@ -110,7 +96,7 @@ def test_event_dates_at_the_ends_of_the_calendar(client, login_as):
 
 @pytest.mark.parametrize("raw_id", ["99999999999999999999", "-1", "x", "1e3", "２"])
 def test_ids_that_cannot_be_keys_find_nothing(client, login_as, raw_id):
-    person = _person("someone")
+    person = make_person("someone", profile={})
     login_as("admin")
     for path in ("/users/profile-edit/edit/", "/audit_log/details/", "/users/directory/edit/", "/system_users/edit/"):
         response = client.get(path, query_string={"id": raw_id})
