@@ -1,4 +1,4 @@
-"""Affiliate API online-rooms feed: HTTP paging and JSON decoding into typed rooms (CHATURBATE.md §2).
+"""Affiliate API online-rooms feed: HTTP paging and JSON decoding into typed rooms (docs/domain.md#affiliate-api).
 
 Imports nothing from the app (only the session factory in clients/http.py, which retries a failed page):
 callers pass the URL, campaign slug and pacing. This module checks types only; whether a value may be

@@ -1,4 +1,4 @@
-"""Stats API client: the owner's account numbers, decoded with -1 mapped to null (CHATURBATE.md §4).
+"""Stats API client: the owner's account numbers, decoded with -1 mapped to null (docs/domain.md#stats-api).
 
 Imports nothing from the app; the token is a secret: never log the URL.
 """

@@ -96,8 +96,8 @@ class Interaction(db.Model):
 
 
 class Thumbnail(db.Model):
-    """A person's room thumbnail, downloaded while the room was online (CHATURBATE.md §2: the URL later
-    serves a branded placeholder). Only real images are stored; the panel serves them itself."""
+    """A person's room thumbnail, downloaded while the room was online (the URL later serves a branded
+    placeholder: docs/domain.md#placeholder-images). Only real images are stored; the panel serves them itself."""
 
     __tablename__ = "thumbnails"
 

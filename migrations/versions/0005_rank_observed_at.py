@@ -1,4 +1,4 @@
-"""Schema changes for data sources and jobs (issue 6): when a person's rank was observed.
+"""Schema changes for data sources and jobs: when a person's rank was observed (docs/domain.md#live-and-rank).
 
 `persons.rank` is the position in one Affiliate API cycle; `rank_observed_at` is that cycle's time,
 so a rank from an older cycle (the person was absent: unknown, not offline) is never shown as current.

@@ -1,4 +1,5 @@
-"""Indexes for the Users pages (issue 7): trigram username search, NULLS LAST sorts, tag filter.
+"""Indexes for the Users pages (docs/architecture.md#list-page): trigram username search, NULLS LAST sorts,
+tag filter.
 
 - `ix_persons_username_trgm`: GIN gin_trgm_ops on PostgreSQL so `username ILIKE '%x%'` uses an index
   (plain b-tree on SQLite, where the tables are small).

@@ -1,5 +1,5 @@
-"""Events API ingestion and the owner dashboard (issue 8): broadcast sessions and segments, Stats API samples,
-an index for the Events page's Direct/Private tabs.
+"""Events API ingestion and the owner dashboard: broadcast sessions and segments, Stats API samples, an index
+for the Events page's Direct/Private tabs (docs/domain.md#events-api, docs/domain.md#stats-api).
 
 Revision ID: 0007
 Revises: 0006

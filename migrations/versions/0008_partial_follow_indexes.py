@@ -1,4 +1,5 @@
-"""Partial indexes where most rows have nothing to index (issue 5: cheaper follow-list applies).
+"""Partial indexes where most rows have nothing to index (cheaper follow-list applies:
+docs/architecture.md#follow-sync).
 
 A follow-list apply rewrites up to every listed profile and appends a history row per change. PostgreSQL
 inserts a new entry into every index that covers a rewritten row, so indexes that mostly hold "not

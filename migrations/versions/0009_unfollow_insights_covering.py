@@ -1,4 +1,4 @@
-"""The Unfollowed insights read only an index (issue 7).
+"""The Unfollowed insights read only an index (docs/domain.md#unfollow-insights).
 
 `ix_follow_events_direction_action` (direction, action, observed_at) now also carries `period_started_at`
 (INCLUDE, PostgreSQL), so counting a window's unfollows and averaging the follow periods they ended is

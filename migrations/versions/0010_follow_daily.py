@@ -1,4 +1,5 @@
-"""Per-day follow totals kept by triggers (issue 7: the Unfollowed insights at any history size).
+"""Per-day follow totals kept by triggers: the Unfollowed insights at any history size
+(docs/domain.md#unfollow-insights).
 
 `follow_daily` holds, per direction and UTC day, the number of follow and unfollow rows in
 `follow_events` and the summed length of the follow periods those unfollows ended. Triggers on

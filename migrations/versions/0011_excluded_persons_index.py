@@ -1,4 +1,4 @@
-"""Persons excluded from aggregates are found through a tiny partial index (issue 7, CHATURBATE.md §1).
+"""Persons excluded from aggregates are found through a tiny partial index (docs/domain.md#excluded-persons).
 
 Noise accounts (bots, spam follow/unfollow accounts) carry `persons.is_excluded`. Insights and the
 owner's dashboard subtract their follower history from the per-day totals; `ix_persons_excluded` lists

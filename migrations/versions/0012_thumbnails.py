@@ -1,4 +1,4 @@
-"""Thumbnails downloaded while a room is online, served by the panel (CHATURBATE.md §2, issues 6 and 7).
+"""Thumbnails downloaded while a room is online, served by the panel (docs/domain.md#placeholder-images).
 
 A room's thumbnail URL serves the live picture only while the room is online and a branded placeholder
 afterwards, so hot-linking it showed placeholders as photos. `thumbnails` keeps the last real image per

@@ -1,4 +1,4 @@
-"""A model's broadcasts, rebuilt from Affiliate API snapshots (CHATURBATE.md §2).
+"""A model's broadcasts, rebuilt from Affiliate API snapshots (docs/domain.md#live-and-rank).
 
 Each snapshot's computed start is `observed_at − seconds_online`. A snapshot whose start is within ±10
 minutes of a broadcast already seen belongs to that broadcast; otherwise it begins a new one. A snapshot
