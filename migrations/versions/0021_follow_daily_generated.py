@@ -1,7 +1,7 @@
 """Reinstall the `follow_daily` triggers, generated from the totals' definition.
 
 mhc/services/follows/daily.py now holds the one definition of the per-day follow totals, and the triggers
-are generated from it (tests/follows/test_follow_daily.py compares the installed triggers with it). The
+are generated from it (tests/services/follows/test_follow_daily.py compares the installed triggers with it). The
 totals they compute are those of 0010's hand-written triggers, so the table is not recomputed.
 
 Revision ID: 0021

@@ -13,7 +13,7 @@ from flask import url_for
 
 from tests.e2e.conftest import log_in
 from tests.factories import make_person
-from tests.users.conftest import NOW
+from tests.services.users.conftest import NOW
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from mhc.extensions import db
 from mhc.models.owner import OwnerStatsSample
 from tests.e2e.conftest import log_in
-from tests.events.feed import OWNER, T0, ev, ingest, msg
+from tests.services.sources.events.feed import OWNER, T0, ev, ingest, msg
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from mhc.models import AffiliateSnapshot, FollowEvent, Person, PriorityLookup
 from mhc.services.users import thumbnails
 from tests.e2e.conftest import log_in
 from tests.factories import make_person
-from tests.users.conftest import NOW
+from tests.services.users.conftest import NOW
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from mhc.extensions import db
 from mhc.jobs.events_jobs import run_listener_process
 from mhc.jobs.follow_jobs import run_follow_sync_here
 from mhc.models import JobRun
-from tests.events.feed import ev
+from tests.services.sources.events.feed import ev
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ Database triggers keep the table equal to this aggregate in the statement of eve
 (the ledger's INSERT ... SELECT, the period start filled in afterwards, COPY of demo data, a person deleted
 with their history), so the insights read a few rows per day instead of the whole history. The triggers are
 generated from `keys` and `sums` below (migration 0021 installed them); changing the definition needs a
-migration that runs `trigger_statements` again, and tests/follows/test_follow_daily.py fails until it exists.
+migration that runs `trigger_statements` again, and tests/services/follows/test_follow_daily.py fails until it exists.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def followers_now(session: Session) -> int:
     Followers at an earlier moment = followers now - follows since + unfollows since: the follow ledger
     writes a history row exactly when a person's follow state changes, in the same transaction as the
     change to `profiles.follower`, and never behind a newer row, so each person's rows alternate and every
-    follow since added one follower, every unfollow took one away (tests/follows/test_insights.py checks
+    follow since added one follower, every unfollow took one away (tests/services/follows/test_insights.py checks
     it against a replay of every row)."""
     total = session.scalar(select(func.count()).select_from(Profile).where(Profile.follower == true()))
     for chunk in _chunks(_excluded_ids(session)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chaturbate"
 KEYS = [
     "username",
     "display_name",

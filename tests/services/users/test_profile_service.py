@@ -16,7 +16,7 @@ from mhc.scraping.parsers.profile import ProfileParseResult, parse_profile_page
 from mhc.services.users import profiles
 from tests.factories import make_person
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chaturbate"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chaturbate"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from mhc.jobs.events_listener import ListenSettings, listen
 from mhc.models import Interaction
 from mhc.services import secrets
 from mhc.services.sources.events_cursor import cursor_problem
-from tests.events.feed import OWNER, clock_for, ev
+from tests.services.sources.events.feed import OWNER, clock_for, ev
 
 BASE = "http://127.0.0.1:5001/events/"
 GOOD = f"{BASE}{OWNER}/tok-abc123/?i=4&timeout=1"

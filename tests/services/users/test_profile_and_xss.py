@@ -17,7 +17,7 @@ from tests.factories import (
     make_person,
     make_snapshot,
 )
-from tests.users.conftest import NOW
+from tests.services.users.conftest import NOW
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '" onerror="alert(2)'

@@ -11,7 +11,7 @@ from mhc.extensions import db
 from mhc.models import Interaction, Person
 from mhc.models.owner import BroadcastSegment, BroadcastSession
 from mhc.services import secrets
-from tests.events.feed import OWNER, T0, build_batches, clock_for, ev, ingest, msg
+from tests.services.sources.events.feed import OWNER, T0, build_batches, clock_for, ev, ingest, msg
 
 
 def _ingest_all(batches, start=0):

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.factories import make_person
-from tests.users.conftest import NOW, read_table
+from tests.services.users.conftest import NOW, read_table
 
 # Usernames are [a-z0-9_]: only "_" (a LIKE wildcard) can really appear in them; the other terms must find
 # nothing rather than everything, an error or a 500.

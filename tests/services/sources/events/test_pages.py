@@ -14,7 +14,7 @@ from mhc.models import AuditLog, Interaction, StoredSecret
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import secrets
 from mhc.services.sources import events_cursor, events_feed
-from tests.events.feed import OWNER, T0, ev, ingest, msg
+from tests.services.sources.events.feed import OWNER, T0, ev, ingest, msg
 
 
 def _ingest(batch, minutes=0, cursor="http://x/?i=1"):

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from mhc.extensions import db
 from tests.factories import make_person
-from tests.users.conftest import NOW, read_table
+from tests.services.users.conftest import NOW, read_table
 
 DIRECTORY_COLUMNS = [
     "Username", "Image", "Age", "Role", "Tags", "Priority", "Followers", "Rank", "Events", "Snapshots",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mhc.clients.events_api import Event, decode_event
 from mhc.extensions import db
 from mhc.models import Interaction
-from tests.events.feed import OWNER, T0, ev, ingest, msg
+from tests.services.sources.events.feed import OWNER, T0, ev, ingest, msg
 
 CASES = [
     (

@@ -12,7 +12,7 @@ from mhc.models import Interaction, JobRun
 from mhc.models.owner import OwnerStatsSample
 from mhc.services import secrets
 from mhc.services.sources import events, events_cursor
-from tests.events.feed import OWNER, build_batches, clock_for
+from tests.services.sources.events.feed import OWNER, build_batches, clock_for
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from mhc.extensions import db
 from mhc.services.sources import quarantine
-from tests.events.feed import OWNER, T0, ev, ingest
+from tests.services.sources.events.feed import OWNER, T0, ev, ingest
 
 
 def _poison(minutes: int, event_id: str, **tip):

@@ -12,7 +12,7 @@ from mhc.extensions import db
 from mhc.models import utcnow
 from mhc.services.follows import insights
 from tests.factories import make_person
-from tests.users.conftest import NOW
+from tests.services.users.conftest import NOW
 
 # The list's own statements: counts (PostgreSQL: EXPLAIN + one capped count; SQLite: one count), ids, rows.
 LIST_STATEMENTS = {"postgresql": 4, "sqlite": 3}

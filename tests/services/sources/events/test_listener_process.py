@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from mhc.extensions import db
 from mhc.models import FeedQuarantine, Interaction, JobRun
 from mhc.services import secrets
-from tests.events.feed import OWNER, ev, msg
+from tests.services.sources.events.feed import OWNER, ev, msg
 from tests.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture

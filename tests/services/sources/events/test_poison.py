@@ -12,7 +12,7 @@ from mhc.extensions import db
 from mhc.models import FeedQuarantine, Interaction, Person
 from mhc.services import secrets
 from mhc.services.sources import events, feed_rules
-from tests.events.feed import OWNER, T0, ev, ingest, msg
+from tests.services.sources.events.feed import OWNER, T0, ev, ingest, msg
 
 LONG_NAME = "a" * 10_000
 
