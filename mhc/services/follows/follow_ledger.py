@@ -74,6 +74,12 @@ class MassRemovalGuard:
 # --------------------------------------------------------------------------------------------- lists
 
 
+# A list apply that meets another writer creating the same new persons (an Events batch, an Affiliate cycle,
+# another import) loads the list again, now finding them, instead of failing: so far it has only created
+# persons, which the new load sees as existing.
+RACE_RETRIES = 2
+
+
 def apply_follow_list(
     session: Session,
     direction: str,
@@ -92,15 +98,23 @@ def apply_follow_list(
     session.flush()
     sql = ListApply(session, cols, direction, observed_at, pending_after)
     try:
-        sql.load(names)
-        result = sql.plan(len(names))
-        reason = confirmation_needed(result, guard)
-        if reason and not confirm_mass_removal:
-            result.held, result.applied, result.reason = True, False, reason
-            sql.drop()
-            session.rollback()
-            return result
-        result.created = sql.create_persons()
+        created = 0
+        for _attempt in range(RACE_RETRIES + 1):
+            sql.load(names)
+            result = sql.plan(len(names))
+            reason = confirmation_needed(result, guard)
+            if reason and not confirm_mass_removal:
+                result.held, result.applied, result.reason = True, False, reason
+                sql.drop()
+                session.rollback()
+                return result
+            inserted, complete = sql.create_persons()
+            created += inserted
+            if complete:
+                break
+        else:
+            raise FollowListError("other writers kept creating the same persons; nothing was applied: run it again")
+        result.created = created
         sql.merge_roles()
         sql.create_profiles()
         result.added = sql.mark_listed(source, run_id)  # the same rows the plan counted

@@ -181,11 +181,17 @@ class ListApply:
             pending_cleared=cleared,
         )
 
-    def create_persons(self) -> int:
-        """Insert persons for usernames never seen before, with the ids `follow_apply` gave them; return how many."""
+    def create_persons(self) -> tuple[int, bool]:
+        """Insert persons for usernames never seen before, with the ids `follow_apply` gave them; return how
+        many, and whether that was all of them.
+
+        Not all when another writer created some since `load`: those inserts were skipped, so the ids
+        `follow_apply` holds for them name no person, and the caller must load the list again."""
         a, role = self.ROWS, sa.literal(str(self.c.role)).label("role")
         new = sa.select(a.c.username, role, a.c.person_id.label("id")).where(a.c.is_new == 1)
-        return persons.create_missing(self.session, new, self.t)
+        expected = self.session.scalar(sa.select(sa.func.count()).where(a.c.is_new == 1))
+        created = persons.create_missing(self.session, new, self.t)
+        return created, created == expected
 
     def merge_roles(self) -> None:
         """Merge the list's role into the stored persons' roles: only the rows whose role changes are read."""
