@@ -145,6 +145,26 @@ def add_by_key(session: Session, table: sa.Table, key: str, column: str, amounts
 # ----------------------------------------------------------------------------------------- expressions
 
 
+def _compiled_as(*, on_postgresql: str, on_sqlite: str):
+    """Class decorator for a SQL function element: on each backend it compiles to that backend's template
+    with the compiled arguments filled in as {0}, {1}, ..."""
+
+    def register(element_class):
+        for dialect, template in (("postgresql", on_postgresql), ("sqlite", on_sqlite)):
+            compiles(element_class, dialect)(_filled(template))
+        return element_class
+
+    return register
+
+
+def _filled(template: str):
+    def compile_element(element, compiler, **kw) -> str:
+        return template.format(*(compiler.process(c, **kw) for c in element.clauses))
+
+    return compile_element
+
+
+@_compiled_as(on_postgresql="extract(epoch FROM {0} - {1})", on_sqlite="(julianday({0}) - julianday({1})) * 86400")
 class seconds_between(FunctionElement):  # noqa: N801 (used like a SQL function)
     """Seconds from the second timestamp to the first (`later - earlier`), as a number."""
 
@@ -153,18 +173,7 @@ class seconds_between(FunctionElement):  # noqa: N801 (used like a SQL function)
     inherit_cache = True
 
 
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"extract(epoch FROM {later} - {earlier})"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(julianday({later}) - julianday({earlier})) * 86400"
-
-
+@_compiled_as(on_postgresql="({0} AT TIME ZONE 'UTC')::date", on_sqlite="date({0})")
 class utc_date(FunctionElement):  # noqa: N801
     """The UTC calendar day of a timestamp (stored as UTC on both backends)."""
 
@@ -173,16 +182,7 @@ class utc_date(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(utc_date, "postgresql")
-def _utc_date_pg(element, compiler, **kw) -> str:
-    return f"({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')::date"
-
-
-@compiles(utc_date, "sqlite")
-def _utc_date_sqlite(element, compiler, **kw) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
+@_compiled_as(on_postgresql="({0} ? {1})", on_sqlite="EXISTS (SELECT 1 FROM json_each({0}) AS j WHERE j.value = {1})")
 class json_array_contains(FunctionElement):  # noqa: N801
     """True when a JSON array column holds this string (GIN-indexed `?` on PostgreSQL's JSONB)."""
 
@@ -194,18 +194,14 @@ class json_array_contains(FunctionElement):  # noqa: N801
         super().__init__(column, sa.literal(value, sa.String()))
 
 
-@compiles(json_array_contains, "postgresql")
-def _contains_pg(element, compiler, **kw) -> str:
-    column, value = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({column} ? {value})"
+# SQLite stores UUIDs as 32 hex digits (version nibble 13th, variant nibble 17th).
+_SQLITE_UUID4 = (
+    "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || substr('89ab', abs(random()) % 4 + 1, 1) "
+    "|| substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+)
 
 
-@compiles(json_array_contains, "sqlite")
-def _contains_sqlite(element, compiler, **kw) -> str:
-    column, value = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXISTS (SELECT 1 FROM json_each({column}) AS j WHERE j.value = {value})"
-
-
+@_compiled_as(on_postgresql="gen_random_uuid()", on_sqlite=_SQLITE_UUID4)
 class random_uuid(FunctionElement):  # noqa: N801
     """A new random (version 4) id made by the database: generating 100,000 in Python costs half a second."""
 
@@ -214,18 +210,15 @@ class random_uuid(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(random_uuid, "postgresql")
-def _uuid_pg(element, compiler, **kw) -> str:
-    return "gen_random_uuid()"
+# strftime('%s') drops the fraction of a second, as floor() does: both give whole seconds, never rounded up.
+@_compiled_as(on_postgresql="floor(date_part('epoch', {0}))::bigint", on_sqlite="CAST(strftime('%s', {0}) AS INTEGER)")
+class epoch_seconds(FunctionElement):  # noqa: N801
+    """Whole seconds from the Unix epoch to a timestamp, as an integer (integer arithmetic is then the same
+    on both backends)."""
 
-
-@compiles(random_uuid, "sqlite")
-def _uuid_sqlite(element, compiler, **kw) -> str:
-    # SQLite stores UUIDs as 32 hex digits (version nibble 13th, variant nibble 17th).
-    return (
-        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || substr('89ab', abs(random()) % 4 + 1, 1) "
-        "|| substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
-    )
+    type = sa.BigInteger()
+    name = "epoch_seconds"
+    inherit_cache = True
 
 
 # ----------------------------------------------------------------------------------------- row estimates

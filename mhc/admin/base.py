@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.input_guard import bounded_int, clamp
-from mhc.models import parse_uuid
+from mhc.models import parse_uuid, parse_uuids
 from mhc.services import audit
 
 # Views that change data, by Flask-Admin's endpoint names.
@@ -191,13 +192,7 @@ class SecuredModelView(PermissionMixin, ModelView):
     @staticmethod
     def parse_ids(ids) -> list:
         """Row ids arrive as strings; keep the ones that are UUIDs (others cannot be ours)."""
-        out = []
-        for raw in ids:
-            try:
-                out.append(parse_uuid(raw))
-            except ValueError:
-                continue
-        return out
+        return parse_uuids(ids)
 
 
 # The last page a list can be asked for: 1,000,000 x 200 rows is beyond any list the panel holds.
@@ -208,6 +203,14 @@ def clamp_page(page) -> int:
     """A list page number from the URL within [0, MAX_PAGE], so OFFSET never overflows in the database: a
     negative or unreadable one shows the first page, a huge one an (empty) far page."""
     return clamp(bounded_int(page), 0, MAX_PAGE)
+
+
+def uuid_or_404(value: str) -> uuid.UUID:
+    """An id from the URL as a UUID; Not Found when it cannot be one (so it cannot name a row either)."""
+    try:
+        return parse_uuid(value)
+    except ValueError:
+        abort(404)
 
 
 INT_RANGES = ((sa.SmallInteger, 15), (sa.BigInteger, 63), (sa.Integer, 31))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
@@ -10,7 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from mhc.admin.base import SecuredBaseView
+from mhc.admin.base import SecuredBaseView, uuid_or_404
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.input_guard import shorten
@@ -119,7 +118,7 @@ class FollowListsView(SecuredBaseView):
 
     @expose("/runs/<run_id>.json")
     def run_progress(self, run_id):
-        run = db.session.get(JobRun, _uuid_or_404(run_id))
+        run = db.session.get(JobRun, uuid_or_404(run_id))
         if run is None or run.kind != FOLLOW_SYNC:
             abort(404)
         return jsonify(run.progress_payload())
@@ -128,7 +127,7 @@ class FollowListsView(SecuredBaseView):
     def confirm(self, run_id):
         fingerprint = request.form.get("fingerprint", "")
         try:
-            result = confirm_held_run(_uuid_or_404(run_id), fingerprint, actor_id=current_user.id)
+            result = confirm_held_run(uuid_or_404(run_id), fingerprint, actor_id=current_user.id)
             flash(f"Applied: added {result.added}, removed {result.removed}, unchanged {result.unchanged}.", "success")
         except (HeldRunError, sync.StalePreview) as exc:
             flash(f"Not applied: {shorten(exc)}", "error")
@@ -150,13 +149,6 @@ def _next_or(default: str) -> str:
     if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.netloc and not parts.scheme:
         return target
     return default
-
-
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return parse_uuid(value)
-    except ValueError:
-        abort(404)
 
 
 def register(admin) -> None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import uuid
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from mhc.admin.base import SecuredBaseView
+from mhc.admin.base import SecuredBaseView, uuid_or_404
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, recovery, scheduler
-from mhc.models import JobRun, parse_uuid
+from mhc.models import JobRun, parse_uuids
 from mhc.models.jobs import STATUSES
 from mhc.services import job_artifacts
 
@@ -23,13 +22,6 @@ PAGE_SIZE = 50
 ARTIFACT_TYPES = {"screenshot": "image/png", "html": "text/plain"}
 # The scheduled kinds can also be started by hand, with the same lock keys as the schedule's runs.
 STARTERS = {schedule.kind: schedule.start for schedule in scheduler.SCHEDULES}
-
-
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return parse_uuid(value)
-    except ValueError:
-        abort(404)
 
 
 class JobsView(SecuredBaseView):
@@ -63,12 +55,12 @@ class JobsView(SecuredBaseView):
 
     @expose("/<run_id>/")
     def detail(self, run_id):
-        run = db.session.get(JobRun, _uuid_or_404(run_id)) or abort(404)
+        run = db.session.get(JobRun, uuid_or_404(run_id)) or abort(404)
         return self.render("admin/jobs/detail.html", run=run, stored=job_artifacts.listed(db.session, run.id))
 
     @expose("/progress.json")
     def progress(self):
-        ids = [i for i in (_safe_uuid(x) for x in request.args.get("ids", "").split(",")[:PAGE_SIZE]) if i]
+        ids = parse_uuids(request.args.get("ids", "").split(",")[:PAGE_SIZE])
         recovery.mark_stale_runs()
         runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))) if ids else []
         return jsonify(
@@ -79,7 +71,7 @@ class JobsView(SecuredBaseView):
     def artifact(self, run_id, artifact):
         if artifact not in ARTIFACT_TYPES:
             abort(404)
-        stored = job_artifacts.fetch(db.session, _uuid_or_404(run_id), artifact) or abort(404)
+        stored = job_artifacts.fetch(db.session, uuid_or_404(run_id), artifact) or abort(404)
         # Captured HTML is untrusted: served as a plain-text download, never rendered in our origin.
         return send_file(
             io.BytesIO(stored.content),
@@ -91,7 +83,7 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/retry", methods=["POST"])
     def retry(self, run_id):
         try:
-            new = control.retry(_uuid_or_404(run_id), actor_id=current_user.id)
+            new = control.retry(uuid_or_404(run_id), actor_id=current_user.id)
             flash(f"Retry started as run {new.id}.", "success")
         except (control.JobStateError, JobAlreadyRunning, JobsUnavailable) as exc:
             flash(f"Not retried: {exc}", "error")
@@ -100,7 +92,7 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/cancel", methods=["POST"])
     def cancel(self, run_id):
         try:
-            control.cancel(_uuid_or_404(run_id))
+            control.cancel(uuid_or_404(run_id))
             flash("Run cancelled.", "success")
         except control.JobStateError as exc:
             flash(f"Not cancelled: {exc}", "error")
@@ -115,13 +107,6 @@ class JobsView(SecuredBaseView):
         except (JobAlreadyRunning, JobsUnavailable) as exc:
             flash(f"Not started: {exc}", "error")
         return redirect(url_for(".index"))
-
-
-def _safe_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return parse_uuid(value)
-    except ValueError:
-        return None
 
 
 def register(admin) -> None:

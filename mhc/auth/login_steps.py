@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from flask_principal import Identity, identity_changed
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -34,6 +34,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def refused(result, template: str, form):
+    """The step's page again with the refusal's message (a login or a code result); 429 with Retry-After
+    when the attempts were throttled."""
+    flash(result.error, "error")
+    page = render_template(template, form=form)
+    if result.throttled:
+        return page, 429, {"Retry-After": str(result.retry_after)}
+    return page
 
 
 def finish_login(user, next_target: str | None):

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from mhc.auth.login_steps import PENDING_KEY, finish_login, pending_login
+from mhc.auth.login_steps import PENDING_KEY, finish_login, pending_login, refused
 from mhc.extensions import db
 from mhc.models import parse_uuid
 from mhc.services.access import login_throttle, two_factor
@@ -61,10 +61,7 @@ def login_code():
     if result.restart:
         return _restart(result.error)
     if result.user is None:
-        flash(result.error, "error")
-        if result.throttled:
-            return render_template("auth/two_factor.html", form=form), 429, {"Retry-After": str(result.retry_after)}
-        return render_template("auth/two_factor.html", form=form)
+        return refused(result, "auth/two_factor.html", form)
     session.pop(PENDING_KEY, None)
     return finish_login(result.user, pending.get("n"))
 

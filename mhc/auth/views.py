@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from mhc.auth.login_steps import SESSION_TOKEN_KEY, finish_login, safe_next, start_second_step
+from mhc.auth.login_steps import SESSION_TOKEN_KEY, finish_login, refused, safe_next, start_second_step
 from mhc.extensions import db
 from mhc.services.access import accounts, login_sessions, login_throttle, two_factor
 
@@ -38,10 +38,7 @@ def login():
             throttle=login_throttle.ThrottleRules.from_config(current_app.config),
         )
         if result.user is None:
-            flash(result.error, "error")
-            if result.throttled:
-                return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.retry_after)}
-            return render_template("auth/login.html", form=form)
+            return refused(result, "auth/login.html", form)
         if two_factor.is_enabled(db.session, result.user.id):
             return start_second_step(result.user, safe_next(request.args.get("next")))
         return finish_login(result.user, request.args.get("next"))

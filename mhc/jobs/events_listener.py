@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -61,15 +61,10 @@ class ListenSettings:
 
 
 @dataclass
-class ListenTotals:
-    """Counts of one listener run (what the JobRun row records)."""
+class ListenTotals(events.EventCounts):
+    """Counts of one listener run (what the JobRun row records): its batches' event counts added up."""
 
     batches: int = 0
-    received: int = 0
-    inserted: int = 0
-    duplicates: int = 0
-    flagged: int = 0
-    quarantined: int = 0
     retries: int = 0
     stats_samples: int = 0
     last_error: str | None = None
@@ -77,8 +72,7 @@ class ListenTotals:
     def add(self, result: events.IngestResult) -> None:
         """Add one batch's result."""
         self.batches += 1
-        for name in ("received", "inserted", "duplicates", "flagged", "quarantined"):
-            setattr(self, name, getattr(self, name) + getattr(result, name))
+        self.add_counts(result, tuple(f.name for f in fields(events.EventCounts)))
 
 
 class ForeignCursor(events_api.EventsApiError):

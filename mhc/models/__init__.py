@@ -17,7 +17,7 @@ from mhc.models.system import (
     SystemUser,
     role_permissions,
 )
-from mhc.models.types import parse_uuid, utcnow
+from mhc.models.types import parse_uuid, parse_uuids, utcnow
 
 __all__ = [
     "PLATFORM",
@@ -49,6 +49,7 @@ __all__ = [
     "merge_role_sql",
     "normalise_username",
     "parse_uuid",
+    "parse_uuids",
     "role_permissions",
     "utcnow",
 ]

@@ -1,6 +1,7 @@
 """Column types and helpers shared by every model."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
@@ -29,6 +30,17 @@ def parse_uuid(value) -> uuid.UUID:
         return uuid.UUID(str(value).strip())
     except ValueError:
         raise ValueError(f"not a valid id: {str(value)[:64]!r}") from None
+
+
+def parse_uuids(values: Iterable) -> list[uuid.UUID]:
+    """The values that are UUIDs, as UUIDs and in their order; the others are dropped (they cannot be our ids)."""
+    out = []
+    for value in values:
+        try:
+            out.append(parse_uuid(value))
+        except ValueError:
+            continue
+    return out
 
 
 class UTCDateTime(TypeDecorator):

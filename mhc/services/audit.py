@@ -67,4 +67,30 @@ def record(
     return entry
 
 
-__all__ = ["diff", "record"]
+# The log names a kind of stored object by its table, except system users and roles, which it has always
+# named in the singular: kept, so filters and old rows still match.
+OBJECT_TYPES = {"system_users": "system_user", "system_roles": "system_role"}
+
+
+def object_type(obj) -> str:
+    """The audit log's name for the kind of a stored object."""
+    table = obj.__tablename__
+    return OBJECT_TYPES.get(table, table)
+
+
+def record_change(
+    session: Session, obj, action: str, *, actor_id: uuid.UUID | None, changes: dict | None = None, **extra
+) -> AuditLog:
+    """`record` for one stored object, named by its kind and its id (the caller commits)."""
+    return record(
+        session,
+        action=action,
+        object_type=object_type(obj),
+        object_id=obj.id,
+        actor_id=actor_id,
+        changes=changes,
+        **extra,
+    )
+
+
+__all__ = ["diff", "object_type", "record", "record_change"]

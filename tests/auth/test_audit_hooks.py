@@ -87,3 +87,10 @@ def test_viewer_cannot_edit_and_nothing_is_audited(app, client, auth, login_as):
     db.session.expire_all()
     assert db.session.get(Person, person.id).username == "dan"
     assert _entries("update") == []
+
+
+def test_the_audit_log_names_each_kind_of_object_once(app):
+    from mhc.models import Person, SystemRole, SystemUser
+    from mhc.services.audit import object_type
+
+    assert [object_type(m()) for m in (SystemUser, SystemRole, Person)] == ["system_user", "system_role", "persons"]

@@ -31,6 +31,8 @@ from mhc.services.users import list_page, selection
 from mhc.services.users.conditions import tab_query
 
 CATEGORY = "Users"
+# Every Users list opens with who the person is; each view appends its own columns.
+PERSON_COLUMNS = ["username", "image", "age", "role"]
 JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
 TOGGLE_LABELS = {"all": "All", "models": "Models", "viewers": "Viewers"}
 TABS = (
@@ -80,6 +82,7 @@ class PersonListView(SecuredModelView):
     column_searchable_list = ["username"]
     column_sortable_list = ["username", "age", "num_followers", "rank", "last_seen_at"]
     has_role_toggle = True
+    sync_list: tuple[str, str] | None = None  # (direction, button label) of the follow list it can update
     export_types = ["csv"]
     export_max_rows = 50_000
     column_labels = {
@@ -199,7 +202,11 @@ class PersonListView(SecuredModelView):
         return None
 
     def sync_button(self):
-        return None
+        """The follow-list sync button, for a list that names one in `sync_list` and users who may start jobs."""
+        if self.sync_list is None or not can(perms.MANAGE_JOBS):
+            return None
+        direction, label = self.sync_list
+        return {"url": url_for("follows.sync"), "label": label, "direction": direction}
 
     # --- actions: ids resolve through this view's query; big batches become a background job ---
 

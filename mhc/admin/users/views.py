@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, jsonify, make_response, redirect, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import SelectField, StringField
 
 from mhc.admin import filters as flt
-from mhc.admin.base import SecuredModelView
+from mhc.admin.base import SecuredModelView, uuid_or_404
 from mhc.admin.users.list_urls import ListState, active_value, with_filter
-from mhc.admin.users.list_view import PersonListView
+from mhc.admin.users.list_view import PERSON_COLUMNS, PersonListView
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
-from mhc.models import Profile, parse_uuid, utcnow
+from mhc.models import Profile, utcnow
 from mhc.models.persons import ROLE_VALUES
 from mhc.services.follows import insights
 from mhc.services.users import priorities, thumbnails
@@ -36,10 +36,7 @@ class DirectoryView(PersonListView):
     edit_permission = perms.MANAGE_USERS
     allow_edit = True
     column_list = [
-        "username",
-        "image",
-        "age",
-        "role",
+        *PERSON_COLUMNS,
         "tags",
         "priority",
         "num_followers",
@@ -60,10 +57,7 @@ class DirectoryView(PersonListView):
     def thumbnail(self, person_id):
         """A stored room thumbnail, with the type its bytes say; its URL carries the digest, so it is
         cached by the browser until the picture changes."""
-        try:
-            thumb = thumbnails.get(db.session, parse_uuid(person_id))
-        except ValueError:
-            thumb = None
+        thumb = thumbnails.get(db.session, uuid_or_404(person_id))
         if thumb is None:
             abort(404)
         response = make_response(thumb.content)
@@ -102,36 +96,22 @@ class FollowingView(PersonListView):
 
     tab = "following"
     has_role_toggle = False
-    column_list = [
-        "username",
-        "image",
-        "age",
-        "role",
-        "tags",
-        "num_followers",
-        "rank",
-        "following_since",
-        "last_seen_at",
-    ]
+    sync_list = ("following", "Update Following List")
+    column_list = [*PERSON_COLUMNS, "tags", "num_followers", "rank", "following_since", "last_seen_at"]
     column_sortable_list = PersonListView.column_sortable_list + [("following_since", "profile.following_since")]
 
     @classmethod
     def make_filters(cls) -> list:
         return [flt.FilterAgeRange(), flt.FilterTag()]
 
-    def sync_button(self):
-        return _sync_button("following", "Update Following List")
-
 
 class FollowersView(PersonListView):
     """Persons following me: All | Models | Viewers."""
 
     tab = "followers"
-    column_list = ["username", "image", "age", "role", "tags", "follower_since", "last_seen_at"]
+    sync_list = ("followers", "Update Followers List")
+    column_list = [*PERSON_COLUMNS, "tags", "follower_since", "last_seen_at"]
     column_sortable_list = PersonListView.column_sortable_list + [("follower_since", "profile.follower_since")]
-
-    def sync_button(self):
-        return _sync_button("followers", "Update Followers List")
 
 
 class UnfollowedView(PersonListView):
@@ -139,16 +119,7 @@ class UnfollowedView(PersonListView):
 
     tab = "unfollowed"
     has_role_toggle = False
-    column_list = [
-        "username",
-        "image",
-        "age",
-        "role",
-        "follower_since",
-        "unfollower_at",
-        "days_followed",
-        "last_seen_at",
-    ]
+    column_list = [*PERSON_COLUMNS, "follower_since", "unfollower_at", "days_followed", "last_seen_at"]
     column_labels = {**PersonListView.column_labels, "follower_since": "Followed On"}
     column_sortable_list = PersonListView.column_sortable_list + [
         ("follower_since", "profile.follower_since"),
@@ -184,13 +155,6 @@ class UnfollowedView(PersonListView):
         window = flt.WINDOWS.get(request.args.get("window", ""))  # anything else: all of the history
         points = insights.unfollows_per_day(db.session, utcnow(), window)
         return jsonify(points=[[d.isoformat() if isinstance(d, date) else str(d), int(n)] for d, n in points])
-
-
-def _sync_button(direction: str, label: str):
-    """The follow-list sync button, for users who may start jobs."""
-    if not can(perms.MANAGE_JOBS):
-        return None
-    return {"url": url_for("follows.sync"), "label": label, "direction": direction}
 
 
 class TagListField(StringField):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
@@ -14,21 +13,12 @@ from sqlalchemy.orm import Session
 from mhc.models import SystemPermission, SystemRole, SystemUser, utcnow
 from mhc.services import audit
 from mhc.services.access import login_sessions, login_throttle, two_factor
+from mhc.services.access.login_throttle import LoginResult
 from mhc.services.access.passwords import hash_password, needs_rehash, verify_password
 
 
 class AccountError(ValueError):
     """A request about system users that the rules refuse; the message is for the user."""
-
-
-@dataclass
-class LoginResult:
-    """Outcome of one login attempt."""
-
-    user: SystemUser | None
-    error: str | None = None
-    throttled: bool = False
-    retry_after: int | None = None  # seconds, when throttled
 
 
 def authenticate(
@@ -45,7 +35,7 @@ def authenticate(
     if refusal:
         changes = {"reason": refusal.reason, "wait_seconds": refusal.wait_seconds}
         _record_refusal(session, "login_throttled", user, login, remote_addr, changes)
-        return LoginResult(None, refusal.message, throttled=True, retry_after=refusal.wait_seconds)
+        return LoginResult.throttled_by(refusal)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.is_active:
         _record_refusal(session, "login_failed", user, login, remote_addr)
@@ -56,13 +46,8 @@ def authenticate(
     second_step = two_factor.is_enabled(session, user.id)
     if not second_step:
         user.last_login_at = utcnow()
-    audit.record(
-        session,
-        action="login_password" if second_step else "login",
-        object_type="system_user",
-        object_id=user.id,
-        actor_id=user.id,
-        remote_addr=remote_addr,
+    audit.record_change(
+        session, user, "login_password" if second_step else "login", actor_id=user.id, remote_addr=remote_addr
     )
     session.commit()
     return LoginResult(user)
@@ -105,11 +90,10 @@ def create_user(
     user = SystemUser(username=username, email=email, password_hash=hash_password(password), role=role, is_active=True)
     session.add(user)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        action="create",
-        object_type="system_user",
-        object_id=user.id,
+        user,
+        "create",
         actor_id=actor_id,
         changes={"username": [None, username], "email": [None, email], "role": [None, role_name]},
     )
@@ -270,9 +254,7 @@ def update_user(
     if changes.keys() & SESSION_ENDING_FIELDS:
         login_sessions.revoke_all(session, user, "account_changed", keep=keep_session if user.is_active else None)
     if changes:
-        audit.record(
-            session, action="update", object_type="system_user", object_id=user.id, actor_id=actor_id, changes=changes
-        )
+        audit.record_change(session, user, "update", actor_id=actor_id, changes=changes)
     guard.commit()
     return user
 
@@ -311,11 +293,10 @@ def set_active(session: Session, user_ids, active: bool, *, actor_id: uuid.UUID 
     for user in changed:
         user.is_active = active
         login_sessions.revoke_all(session, user, "activated" if active else "deactivated")
-        audit.record(
+        audit.record_change(
             session,
-            action="activate" if active else "deactivate",
-            object_type="system_user",
-            object_id=user.id,
+            user,
+            "activate" if active else "deactivate",
             actor_id=actor_id,
             changes={"is_active": [not active, active]},
         )
@@ -350,14 +331,7 @@ def set_grants(session: Session, wanted: dict[str, set[str]], *, actor_id: uuid.
             continue
         role.permissions = [by_name[n] for n in after]
         changed += 1
-        audit.record(
-            session,
-            action="set_grants",
-            object_type="system_role",
-            object_id=role.id,
-            actor_id=actor_id,
-            changes={"permissions": [before, after]},
-        )
+        audit.record_change(session, role, "set_grants", actor_id=actor_id, changes={"permissions": [before, after]})
     guard.commit()
     return changed
 

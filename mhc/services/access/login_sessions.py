@@ -122,11 +122,10 @@ def end_everywhere(session: Session, user_ids, *, actor_id: uuid.UUID | None, re
     users = session.scalars(select(SystemUser).where(SystemUser.id.in_(list(user_ids)))).all()
     for user in users:
         ended = revoke_all(session, user, "logout_everywhere")
-        audit.record(
+        audit.record_change(
             session,
-            action="logout_everywhere",
-            object_type="system_user",
-            object_id=user.id,
+            user,
+            "logout_everywhere",
             actor_id=actor_id,
             changes={"sessions_ended": [None, ended]},
             remote_addr=remote_addr,

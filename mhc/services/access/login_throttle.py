@@ -12,6 +12,8 @@ The rule (docs/production.md, "Login throttling"):
 
 The counts are read from the audit log, so they hold across workers and hosts sharing the database; each is one
 statement over the audit log's time index (`ix_audit_log_at`) or its object index (`ix_audit_log_object`).
+Both login steps (accounts.authenticate, two_factor.verify_login) pass through this throttle and answer with
+the one LoginResult defined here.
 """
 
 from __future__ import annotations
@@ -63,6 +65,22 @@ class Refusal:
     def message(self) -> str:
         """What the login page says."""
         return f"Too many failed logins. Try again in {_wait_text(self.wait_seconds)}."
+
+
+@dataclass
+class LoginResult:
+    """Outcome of one login step, the password or the second step's code: the user, or the refusal."""
+
+    user: SystemUser | None
+    error: str | None = None
+    throttled: bool = False
+    retry_after: int | None = None  # seconds, when throttled
+    restart: bool = False  # second step: the pending login is no longer valid, start again at the password
+
+    @classmethod
+    def throttled_by(cls, refusal: Refusal) -> LoginResult:
+        """The answer to an attempt the throttle refused: its message, and when to try again."""
+        return cls(None, refusal.message, throttled=True, retry_after=refusal.wait_seconds)
 
 
 def account_delay(failures: int, rules: ThrottleRules) -> int:

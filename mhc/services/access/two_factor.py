@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from mhc.models import SystemRecoveryCode, SystemRole, SystemTwoFactor, SystemUser, utcnow
 from mhc.services import audit, crypto
 from mhc.services.access import login_sessions, login_throttle
+from mhc.services.access.login_throttle import LoginResult
 from mhc.services.access.passwords import verify_password
 
 RECOVERY_CODE_COUNT = 10
@@ -43,17 +44,6 @@ class TwoFactorStatus:
     confirmed_at: datetime | None
     recovery_codes_left: int
     required: bool
-
-
-@dataclass
-class SecondStepResult:
-    """Outcome of one code entered at the second login step."""
-
-    user: SystemUser | None
-    error: str | None = None
-    throttled: bool = False
-    retry_after: int | None = None  # seconds, when throttled
-    restart: bool = False  # the pending login is no longer valid: start again at the password
 
 
 def _row(session: Session, user_id) -> SystemTwoFactor | None:
@@ -126,7 +116,7 @@ def confirm_enrolment(session: Session, user: SystemUser, code: str, *, now: dat
         raise TwoFactorError("That code is not valid; check the clock of your device and try the next code.")
     row.confirmed_at = now or utcnow()
     codes = _replace_recovery_codes(session, user.id)
-    audit.record(session, action="two_factor_enabled", object_type="system_user", object_id=user.id, actor_id=user.id)
+    audit.record_change(session, user, "two_factor_enabled", actor_id=user.id)
     session.commit()
     return codes
 
@@ -140,28 +130,28 @@ def verify_login(
     remote_addr: str | None,
     throttle: login_throttle.ThrottleRules,
     now: datetime | None = None,
-) -> SecondStepResult:
+) -> LoginResult:
     """Check the second login step's code (TOTP or recovery code); a wrong code is a failed login, counted by
     the same throttle as wrong passwords. A right one completes the login (audited as `login`). Commits."""
     user = session.get(SystemUser, user_id)
     still_valid = user is not None and user.is_active and user.session_version == session_version
     if not still_valid or not is_enabled(session, user_id):
-        return SecondStepResult(None, "Your login is no longer valid; log in again.", restart=True)
+        return LoginResult(None, "Your login is no longer valid; log in again.", restart=True)
     record = dict(object_type="system_user", object_id=user.id, username=user.username, remote_addr=remote_addr)
     refusal = login_throttle.check(session, throttle, remote_addr=remote_addr, login=user.username, user=user)
     if refusal:
         audit.record(session, action="login_throttled", changes={"step": [None, "two_factor"]}, **record)
         session.commit()
-        return SecondStepResult(None, refusal.message, throttled=True, retry_after=refusal.wait_seconds)
+        return LoginResult.throttled_by(refusal)
     method = _check_code(session, _row(session, user_id), code, now or utcnow())
     if method is None:
         audit.record(session, action="login_failed", changes={"step": [None, "two_factor"]}, **record)
         session.commit()
-        return SecondStepResult(None, "Invalid code.")
+        return LoginResult(None, "Invalid code.")
     user.last_login_at = utcnow()
     audit.record(session, action="login", actor_id=user.id, changes={"two_factor": [None, method]}, **record)
     session.commit()
-    return SecondStepResult(user)
+    return LoginResult(user)
 
 
 def regenerate_recovery_codes(
@@ -171,9 +161,7 @@ def regenerate_recovery_codes(
     row = _enabled_row(session, user)
     _check_proof(session, user, row, proof, now or utcnow())
     codes = _replace_recovery_codes(session, user.id)
-    audit.record(
-        session, action="two_factor_codes_regenerated", object_type="system_user", object_id=user.id, actor_id=user.id
-    )
+    audit.record_change(session, user, "two_factor_codes_regenerated", actor_id=user.id)
     session.commit()
     return codes
 
@@ -185,7 +173,7 @@ def disable(session: Session, user: SystemUser, proof: str, *, now: datetime | N
         raise TwoFactorError(f"The {user.role.name} role requires two-factor login; it cannot be turned off.")
     _check_proof(session, user, row, proof, now or utcnow())
     _remove(session, user.id)
-    audit.record(session, action="two_factor_disabled", object_type="system_user", object_id=user.id, actor_id=user.id)
+    audit.record_change(session, user, "two_factor_disabled", actor_id=user.id)
     session.commit()
 
 
@@ -218,11 +206,10 @@ def set_required_roles(session: Session, required: set[str], *, actor_id: uuid.U
         wanted = role.name in required
         if role.require_two_factor == wanted:
             continue
-        audit.record(
+        audit.record_change(
             session,
-            action="set_two_factor_required",
-            object_type="system_role",
-            object_id=role.id,
+            role,
+            "set_two_factor_required",
             actor_id=actor_id,
             changes={"require_two_factor": [role.require_two_factor, wanted]},
         )

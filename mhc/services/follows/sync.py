@@ -84,24 +84,32 @@ def hold(
     pending_after: timedelta | None = None,
 ) -> Held:
     """Keep a complete list server-side with the fingerprint of it and of the follow state now; one commit."""
-    minutes = None if pending_after is None else pending_after.total_seconds() / 60
-    mark = _fingerprint(session, direction, source, observed_at, minutes, usernames)
     held_lists.forget_expired(session, utcnow())
-    row = held_lists.add(
+    row = _keep(
         session,
         direction,
         usernames,
         observed_at,
         source=source,
-        fingerprint=mark,
         expires_at=utcnow() + max_age,
         actor_id=actor_id,
         run_id=run_id,
         pending_after=pending_after,
     )
-    held_id = row.id
+    held = Held(row.id, row.fingerprint)
     session.commit()
-    return Held(held_id, mark)
+    return held
+
+
+def _keep(
+    session: Session, direction: Direction, usernames: list[str], observed_at: datetime, *, source: str, **row
+) -> HeldFollowList:
+    """held_lists.add with the fingerprint of the list and of the follow state now (the caller commits);
+    `row` holds add's other keywords (expires_at, actor_id, run_id, pending_after)."""
+    pending_after = row.get("pending_after")
+    minutes = None if pending_after is None else pending_after.total_seconds() / 60
+    mark = _fingerprint(session, direction, source, observed_at, minutes, usernames)
+    return held_lists.add(session, direction, usernames, observed_at, source=source, fingerprint=mark, **row)
 
 
 def preview(
@@ -165,14 +173,12 @@ def apply_now(
     For the CLI: the command is the confirmation and nobody saw counts that could go stale, so a list
     applied meanwhile by another import is no reason to refuse (the ledger orders observations)."""
     now = utcnow()
-    mark = _fingerprint(session, listed.direction, "manual_import", observed_at, None, listed.usernames)
-    row = held_lists.add(
+    row = _keep(
         session,
         listed.direction,
         listed.usernames,
         observed_at,
         source="manual_import",
-        fingerprint=mark,
         expires_at=now,
         actor_id=actor_id,
     )

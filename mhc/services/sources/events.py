@@ -41,14 +41,26 @@ class IngestSettings:
 
 
 @dataclass
-class IngestResult:
-    """What one batch did: received, stored (new), duplicates skipped, flagged, quarantined, persons created."""
+class EventCounts:
+    """What happened to received events: stored (new), duplicates skipped, flagged, quarantined. A batch's
+    result and a listener run's totals both count these, so they are declared once."""
 
     received: int = 0
     inserted: int = 0
     duplicates: int = 0
     flagged: int = 0
     quarantined: int = 0
+
+    def add_counts(self, other: EventCounts, names: tuple[str, ...]) -> None:
+        """Add `other`'s values of the counters `names` to this one's."""
+        for name in names:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class IngestResult(EventCounts):
+    """What one batch did: the event counts, plus persons created, follow changes and broadcasts."""
+
     persons_created: int = 0
     follow_changes: int = 0
     broadcasts: int = 0
@@ -56,8 +68,7 @@ class IngestResult:
 
     def absorb(self, part: IngestResult) -> None:
         """Add the counts of a part of the same batch (stored on its own)."""
-        for name in ("inserted", "duplicates", "flagged", "quarantined", "persons_created", "follow_changes"):
-            setattr(self, name, getattr(self, name) + getattr(part, name))
+        self.add_counts(part, ("inserted", "duplicates", "flagged", "quarantined", "persons_created", "follow_changes"))
         self.broadcasts += part.broadcasts
         self.inserted_ids += part.inserted_ids
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from mhc.models import Person, PriorityLookup, Profile, Role, parse_uuid, utcnow
+from mhc.models import Person, PriorityLookup, Profile, Role, parse_uuid, parse_uuids, utcnow
 from mhc.models.priorities import STATUSES
 from mhc.services import persons
 
@@ -105,12 +105,7 @@ def p2_person_ids(session: Session, limit: int | None = None) -> list[uuid.UUID]
 
 def priority_statuses(session: Session, person_ids: Iterable) -> dict[str, dict]:
     """{person id: {priority, status, reason}} for the Priority column's live updates (at most 500 ids)."""
-    ids = []
-    for raw in person_ids:
-        try:
-            ids.append(parse_uuid(raw))
-        except ValueError:
-            continue
+    ids = parse_uuids(person_ids)
     if not ids:
         return {}
     rows = session.execute(

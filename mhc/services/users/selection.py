@@ -8,17 +8,12 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Query, Session
 
-from mhc.models import Person, parse_uuid
+from mhc.models import Person, parse_uuids
 
 
 def resolve_ids(query: Query, raw_ids: Iterable) -> list[uuid.UUID]:
     """The subset of raw (string) ids that the query can see, in the given order; others are dropped."""
-    ids = []
-    for raw in raw_ids:
-        try:
-            ids.append(parse_uuid(raw))
-        except ValueError:
-            continue
+    ids = parse_uuids(raw_ids)
     if not ids:
         return []
     found = {row[0] for row in query.with_entities(Person.id).filter(Person.id.in_(ids)).order_by(None).all()}

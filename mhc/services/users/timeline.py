@@ -90,29 +90,23 @@ def timeline(session: Session, person: Person, limit: int = 200) -> list[Timelin
     return entries[:limit]
 
 
+def _newest(session: Session, model, person_id, at) -> list:
+    """The person's newest TIMELINE_PER_SOURCE rows of a per-person table, newest (by column `at`) first."""
+    stmt = select(model).where(model.person_id == person_id).order_by(at.desc()).limit(TIMELINE_PER_SOURCE)
+    return list(session.scalars(stmt))
+
+
 def _follow_entries(session: Session, person_id) -> list[TimelineEntry]:
-    rows = session.scalars(
-        select(FollowEvent)
-        .where(FollowEvent.person_id == person_id)
-        .order_by(FollowEvent.observed_at.desc())
-        .limit(TIMELINE_PER_SOURCE)
-    )
     out = []
-    for ev in rows:
+    for ev in _newest(session, FollowEvent, person_id, FollowEvent.observed_at):
         who = "You → them" if ev.direction == "following" else "They → you"
         out.append(TimelineEntry(ev.observed_at, "follow", f"{ev.action.title()} ({who})", f"source: {ev.source}"))
     return out
 
 
 def _snapshot_entries(session: Session, person_id) -> list[TimelineEntry]:
-    rows = session.scalars(
-        select(Snapshot)
-        .where(Snapshot.person_id == person_id)
-        .order_by(Snapshot.observed_at.desc())
-        .limit(TIMELINE_PER_SOURCE)
-    )
     out = []
-    for snap in rows:
+    for snap in _newest(session, Snapshot, person_id, Snapshot.observed_at):
         detail = f"followers {snap.follower_count:,}" if snap.follower_count is not None else ""
         out.append(TimelineEntry(snap.observed_at, "snapshot", f"Snapshot ({snap.source})", detail))
     return out
@@ -132,14 +126,8 @@ def _broadcast_entries(session: Session, person_id) -> list[TimelineEntry]:
 
 
 def _interaction_entries(session: Session, person_id) -> list[TimelineEntry]:
-    rows = session.scalars(
-        select(Interaction)
-        .where(Interaction.person_id == person_id)
-        .order_by(Interaction.occurred_at.desc())
-        .limit(TIMELINE_PER_SOURCE)
-    )
     out = []
-    for event in rows:
+    for event in _newest(session, Interaction, person_id, Interaction.occurred_at):
         detail = " ".join(p for p in (f"{event.amount} tokens" if event.amount else "", event.text or "") if p)
         out.append(TimelineEntry(event.occurred_at, "interaction", f"{event.type} in {event.room or '?'}", detail))
     return out
