@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -96,6 +97,16 @@ def _positive(env: dict, name: str, default: int) -> int:
     return value
 
 
+def _timezone(env: dict, name: str, default: str) -> str:
+    """An IANA time zone name such as Europe/Berlin, checked against the system's zone database."""
+    raw = (env.get(name) or "").strip() or default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{name} must be an IANA time zone name such as Europe/Berlin, got {raw!r}") from exc
+    return raw
+
+
 def _http(env: dict, cfg) -> None:
     """HTTP_* settings of outbound requests (docs/production.md, "Outbound HTTP"): numbers, never negative."""
     for key in ("HTTP_BACKOFF", "HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_RETRY_AFTER_MAX"):
@@ -152,6 +163,8 @@ class Config:
     SECRETS_KEYS: tuple[str, ...] = ()  # MHC_SECRETS_KEY: encrypt stored cookies and tokens (first key encrypts)
     OWNER_USERNAME = "hudson"
     OWNER_DISPLAY_NAME = "Hudson"
+    # The owner's time zone (an IANA name): the Hudson heatmap's weekdays and hours, cohort months and times.
+    OWNER_TIMEZONE = "UTC"
     CHATURBATE_BASE_URL = "https://chaturbate.com"
     AFFILIATE_API_URL = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
     AFFILIATE_WM = ""
@@ -261,6 +274,7 @@ class Config:
         cfg.MAX_CONTENT_LENGTH = cfg.MAX_FORM_MEMORY_SIZE = cfg.MAX_UPLOAD_MB * 1024 * 1024
         cfg.OWNER_USERNAME = (env.get("MHC_OWNER_USERNAME") or cls.OWNER_USERNAME).strip().lower()
         cfg.OWNER_DISPLAY_NAME = env.get("MHC_OWNER_DISPLAY_NAME") or cls.OWNER_DISPLAY_NAME
+        cfg.OWNER_TIMEZONE = _timezone(env, "MHC_OWNER_TIMEZONE", cls.OWNER_TIMEZONE)
         for key in ("CHATURBATE_BASE_URL", "AFFILIATE_API_URL", "EVENTS_API_URL", "STATS_API_URL"):
             setattr(cfg, key, env.get(key) or getattr(cls, key))
         cfg.AFFILIATE_WM = env.get("AFFILIATE_WM", "")

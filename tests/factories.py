@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from mhc.extensions import db
 from mhc.models import AffiliateSnapshot, FollowEvent, Interaction, Person, PriorityLookup, Profile, Snapshot, utcnow
+from mhc.models.owner import BroadcastSession, OwnerStatsSample
 
 
 def _save(row):
@@ -64,3 +65,14 @@ def make_affiliate_snapshot(person: Person, observed_at, **columns) -> Affiliate
     """One Affiliate API room row for `person` (the feed's username is the person's unless given)."""
     columns.setdefault("username", person.username)
     return _save(AffiliateSnapshot(person_id=person.id, observed_at=observed_at, **columns))
+
+
+def make_broadcast_session(started_at, ended_at=None, **columns) -> BroadcastSession:
+    """One broadcast session of the owner's room (live while `ended_at` is None)."""
+    columns.setdefault("segments_count", 1)
+    return _save(BroadcastSession(started_at=started_at, ended_at=ended_at, **columns))
+
+
+def make_owner_stats(observed_at, *, username: str = "hudson", **columns) -> OwnerStatsSample:
+    """One Stats API reading of the owner's account."""
+    return _save(OwnerStatsSample(observed_at=observed_at, username=username, **columns))

@@ -1,5 +1,6 @@
 """The owner's own page (nav label = OWNER_DISPLAY_NAME, default "Hudson"): followers, growth,
-broadcasts, sessions, top tippers, follow syncs. Charts load from the JSON endpoints below.
+broadcasts, sessions, top tippers, follow syncs, and where followers come from (per-broadcast numbers,
+a weekday x hour heatmap, retention cohorts). Charts load from the JSON endpoints below.
 Viewing it only reads; the sync buttons post to the Follows page (manage_jobs)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import utcnow
-from mhc.services.owner import dashboard
+from mhc.services.owner import analytics, dashboard
 
 # The follow-sync trigger lives on the Follows page (mhc/admin/follows.py).
 SYNC_ENDPOINT = "follows.sync"
@@ -36,9 +37,11 @@ class HudsonView(SecuredBaseView):
     @expose("/")
     def index(self):
         owner = current_app.config["OWNER_USERNAME"]
-        board = dashboard.build(db.session, owner, utcnow())
+        now, zone = utcnow(), current_app.config["OWNER_TIMEZONE"]
+        board = dashboard.build(db.session, owner, now)
+        origins = analytics.build(db.session, owner, zone, now)
         syncs = {d: _sync_url(d) for d in ("following", "follower")}
-        return self.render("admin/hudson/index.html", board=board, owner=owner, sync_urls=syncs)
+        return self.render("admin/hudson/index.html", board=board, origins=origins, owner=owner, sync_urls=syncs)
 
     @expose("/followers.json")
     def followers(self):
@@ -52,6 +55,11 @@ class HudsonView(SecuredBaseView):
     def session_tokens(self):
         owner = current_app.config["OWNER_USERNAME"]
         return jsonify({"points": dashboard.session_tokens(db.session, owner, utcnow())})
+
+    @expose("/retention.json")
+    def retention(self):
+        cohorts = analytics.retention_cohorts(db.session, current_app.config["OWNER_TIMEZONE"], utcnow())
+        return jsonify({"points": analytics.retention_points(cohorts)})
 
 
 def register(admin) -> None:

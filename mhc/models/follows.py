@@ -47,6 +47,8 @@ class FollowEvent(db.Model):
             "observed_at",
             postgresql_include=["period_started_at"],
         ),
+        # Migration 0023: follower changes by time across both actions (the Hudson page).
+        Index("ix_follow_events_direction_observed", "direction", "observed_at", "id"),
         Index(
             "ix_follow_events_event_id",
             "event_id",

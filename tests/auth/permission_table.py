@@ -167,4 +167,5 @@ PERMISSION_TABLE: dict[str, dict] = {
     "hudson.followers": {"GET": perms.VIEW_STATS},
     "hudson.net_follows": {"GET": perms.VIEW_STATS},
     "hudson.session_tokens": {"GET": perms.VIEW_STATS},
+    "hudson.retention": {"GET": perms.VIEW_STATS},
 }
