@@ -52,8 +52,12 @@ def temp_table(name: str, *columns: sa.Column) -> sa.Table:
 
 
 def create_temp_table(session: Session, table: sa.Table) -> None:
-    """Create a temporary table in the session's transaction, replacing one an earlier use left behind."""
-    drop_temp_table(session, table.name)
+    """Create a temporary table in the session's transaction, replacing one an earlier use left behind.
+
+    Only SQLite can have one left behind (it keeps them for the connection); on PostgreSQL a temporary
+    table ends with its transaction, and every user drops or releases its own before that."""
+    if not is_postgres(session):
+        drop_temp_table(session, table.name)
     table.create(session.connection())
 
 
@@ -61,6 +65,13 @@ def create_temp_table_as(session: Session, name: str) -> str:
     """The head of a `CREATE TEMPORARY TABLE ... AS` statement; append the SELECT (same life as temp_table)."""
     on_commit = " ON COMMIT DROP" if is_postgres(session) else ""
     return f"CREATE TEMPORARY TABLE {_quote(session, name)}{on_commit} AS"
+
+
+def release_temp_table(session: Session, name: str) -> None:
+    """Done with a temporary table that this transaction will not create again: SQLite drops it now,
+    PostgreSQL at commit (or rollback), without a statement."""
+    if not is_postgres(session):
+        drop_temp_table(session, name)
 
 
 def drop_temp_table(session: Session, name: str) -> None:

@@ -183,7 +183,7 @@ def record_cycle(
     try:
         result = _apply(session, rows, observed_at, run_id, partial)
         result.quarantined = quarantine.add(session, list(quarantined), observed_at, run_id)
-        sqlcompat.drop_temp_table(session, ROOMS.name)
+        sqlcompat.release_temp_table(session, ROOMS.name)
         session.commit()
     except Exception:
         session.rollback()
