@@ -3,12 +3,15 @@
 Side by side in one run, for each page: the page's real queries (captured from a real request to the view,
 then re-executed) against the seed's approach (a view computing Age, Followers, Image, Events and
 Snapshots with correlated subqueries per row, plus Flask-Admin's count over it) for the same page.
-Then whole HTTP requests (logged in, werkzeug on loopback) for the Directory, Following and Unfollowed.
+Then the fan-value cases (sort by tokens on Directory, Followers, Unfollowed; the paying-fans filter) against
+the seed's way of getting them (per-row subqueries over the events). Then whole HTTP requests (logged in,
+werkzeug on loopback) for the Directory, Following and Unfollowed.
 Prints median milliseconds and the ratios.
 
     python bench/list_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
     python bench/list_pages.py --database-url ... --reuse mhc_bench_lists   # keep/reuse the loaded database
     python bench/list_pages.py --database-url ... --persons 2000000 --snapshots-per-model 4   # XL persons
+    python bench/list_pages.py --database-url ... --only-value   # the fan-value cases (and Unfollowed) alone
 
 PostgreSQL only (the seed-view comparison and the trigram index are PostgreSQL features).
 """
@@ -78,6 +81,44 @@ CASES = [
     ("Unfollowed + insights", "/users/unfollowed/", "unfollower_at IS NOT NULL",
      "unfollower_at DESC NULLS LAST, id DESC", 0),
 ]  # fmt: skip
+# The fan value (docs/domain.md#fan-value) as the seed would have computed it: per row, from the events.
+SEED_VALUE_VIEW = f"""
+SELECT v.*,
+  (SELECT COALESCE(sum(i.amount), 0) FROM interactions i WHERE i.person_id = v.id AND i.type = 'tip'
+   AND i.room = 'hudson' AND i.from_username <> 'hudson' AND NOT i.is_flagged) AS tipped_tokens,
+  (SELECT count(*) FROM interactions i WHERE i.person_id = v.id AND i.type = 'tip'
+   AND i.room = 'hudson' AND i.from_username <> 'hudson' AND NOT i.is_flagged) AS tips_count
+FROM ({SEED_VIEW}) v
+"""
+
+
+def _tokens_sort(view) -> str:
+    """The list URL's sort number of the Tokens column (its position in the view's columns)."""
+    return f"sort={view.column_list.index('tipped_tokens')}&desc=1"
+
+
+def _value_cases() -> list[tuple]:
+    """Sorting by tokens on Directory, Followers and Unfollowed, and the Followers "paying fans only" filter."""
+    from mhc.admin.users import views
+
+    directory, followers, unfollowed = (
+        _tokens_sort(v) for v in (views.DirectoryView, views.FollowersView, views.UnfollowedView)
+    )
+    by_tokens = "tipped_tokens DESC, id DESC"
+    return [
+        ("Directory by tokens", f"/users/directory/?{directory}", "", by_tokens, 0),
+        ("Directory by tokens, p200", f"/users/directory/?{directory}&page=199", "", by_tokens, 199 * PAGE),
+        ("Followers by tokens", f"/users/followers/?{followers}", "follower", by_tokens, 0),
+        ("Unfollowed by tokens", f"/users/unfollowed/?{unfollowed}", "unfollower_at IS NOT NULL", by_tokens, 0),
+        ("Unfollowed 7d by tokens", f"/users/unfollowed/?flt0_window_last=7&{unfollowed}",
+         "unfollower_at >= now() - interval '7 days'", by_tokens, 0),
+        ("Followers paying fans", "/users/followers/?flt0_paying_fans_only=yes", "follower AND tips_count > 0",
+         "follower_since DESC NULLS LAST, id DESC", 0),
+        ("Followers paying by tokens", f"/users/followers/?flt0_paying_fans_only=yes&{followers}",
+         "follower AND tips_count > 0", by_tokens, 0),
+    ]  # fmt: skip
+
+
 HTTP_PAGES = [
     ("Directory", "/users/directory/"),
     ("Following", "/users/following/"),
@@ -93,6 +134,7 @@ def main() -> None:
     parser.add_argument(
         "--snapshots-per-model", type=int, default=None, help="affiliate snapshots per model (demo default: 40)"
     )
+    parser.add_argument("--only-value", action="store_true", help="the fan-value cases and Unfollowed only, no HTTP")
     args = parser.parse_args()
     name = args.reuse or f"mhc_bench_lists_{int(time.time())}"
     url = _ensure_database(args.database_url, name)
@@ -102,8 +144,10 @@ def main() -> None:
             with app.app_context():
                 _prepare(app, args.persons, args.snapshots_per_model)
                 sizes = _sizes()
-                rows = [_measure_case(app, *case) for case in CASES]
-                http = _measure_http(app)
+                cases = [c for c in CASES if c[0].startswith("Unfollowed")] if args.only_value else CASES
+                rows = [_measure_case(app, *case) for case in cases]
+                rows += [_measure_case(app, *case, seed_view=SEED_VALUE_VIEW) for case in _value_cases()]
+                http = [] if args.only_value else _measure_http(app)
                 db.engine.dispose()
         _report(args.persons, sizes, rows, http)
     finally:
@@ -134,7 +178,9 @@ def _prepare(app, persons: int, snapshots_per_model: int | None) -> None:
     from mhc.services import demo
     from mhc.services.access import accounts
 
+    revision = _revision()
     upgrade()
+    migrated = _revision() != revision  # e.g. a reused database from before the fan-value columns
     if demo.is_empty(db.session):
         started = time.perf_counter()
         demo.load(
@@ -146,10 +192,19 @@ def _prepare(app, persons: int, snapshots_per_model: int | None) -> None:
             progress=lambda m: print("  " + m, flush=True),
         )
         print(f"loaded demo data in {time.perf_counter() - started:.0f} s", flush=True)
+        migrated = True
+    if migrated:  # fresh rows (or rows a migration rewrote): visibility map and statistics for the planner
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
     if not db.session.scalar(sa.text("SELECT 1 FROM system_users WHERE username = 'bench_admin'")):
         accounts.create_user(db.session, "bench_admin", "bench@example.test", PASSWORD, "admin")
+
+
+def _revision() -> str | None:
+    """The database's Alembic revision (None before the first migration)."""
+    if not sa.inspect(db.engine).has_table("alembic_version"):
+        return None
+    return db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
 
 
 def _sizes() -> dict[str, int]:
@@ -160,6 +215,9 @@ def _sizes() -> dict[str, int]:
         "following": "SELECT count(*) FROM profiles WHERE following",
         "followers": "SELECT count(*) FROM profiles WHERE follower",
         "unfollowed": "SELECT count(*) FROM profiles WHERE unfollower_at IS NOT NULL",
+        "paying fans": "SELECT count(*) FROM persons WHERE tips_count > 0",
+        "paying followers": "SELECT count(*) FROM persons p JOIN profiles pr ON pr.person_id = p.id "
+        "WHERE pr.follower AND p.tips_count > 0",
     }
     return {k: db.session.scalar(sa.text(v)) for k, v in q.items()}
 
@@ -198,29 +256,40 @@ def _capture(app, url: str) -> list[tuple[str, object]]:
     return [(s, p) for s, p in captured if "system_" not in s.split("WHERE")[0]]
 
 
+SLOWEST: dict[int, float] = {}  # id(statements) -> median ms of its slowest statement
+
+
 def _time_statements(statements, runs: int) -> float:
-    """Median milliseconds to run all the statements once, in order, on one connection."""
-    samples = []
+    """Median milliseconds to run all the statements once, in order, on one connection (and, in SLOWEST,
+    the median of the slowest single statement: the list-page target is per query)."""
+    samples, each = [], [[] for _ in statements]
     with db.engine.connect() as conn:
         for _ in range(runs):
             started = time.perf_counter()
-            for statement, params in statements:
+            for i, (statement, params) in enumerate(statements):
+                one = time.perf_counter()
                 conn.exec_driver_sql(statement, params).fetchall()
+                each[i].append((time.perf_counter() - one) * 1000)
             samples.append((time.perf_counter() - started) * 1000)
             conn.rollback()
+    SLOWEST[id(statements)] = max((statistics.median(s) for s in each), default=0.0)
     return statistics.median(samples)
 
 
-def _measure_case(app, label, url, where, order, offset):
+def _measure_case(app, label, url, where, order, offset, seed_view=SEED_VIEW):
     ours = _capture(app, url)
     ours_ms = _time_statements(ours, RUNS_OURS)
     where_sql = f"WHERE {where}" if where else ""
     seed = [
-        (f"SELECT * FROM ({SEED_VIEW}) v {where_sql} ORDER BY {order} LIMIT {PAGE} OFFSET {offset}", {}),
-        (f"SELECT count(*) FROM ({SEED_VIEW}) v {where_sql}", {}),
+        (f"SELECT * FROM ({seed_view}) v {where_sql} ORDER BY {order} LIMIT {PAGE} OFFSET {offset}", {}),
+        (f"SELECT count(*) FROM ({seed_view}) v {where_sql}", {}),
     ]
     seed_ms = _time_statements(seed, RUNS_SEED)
-    print(f"  {label}: ours {ours_ms:.1f} ms ({len(ours)} queries), seed {seed_ms:.0f} ms", flush=True)
+    slowest = SLOWEST[id(ours)]
+    print(
+        f"  {label}: ours {ours_ms:.1f} ms ({len(ours)} queries, slowest {slowest:.1f} ms), seed {seed_ms:.0f} ms",
+        flush=True,
+    )
     return label, ours_ms, len(ours), seed_ms
 
 
@@ -260,10 +329,11 @@ def _report(persons, sizes, rows, http) -> None:
     print(f"{'page':<26} {'ours ms':>8} {'queries':>8} {'seed ms':>9} {'ratio':>8}")
     for label, ours, n, seed in rows:
         print(f"{label:<26} {ours:>8.1f} {n:>8} {seed:>9.0f} {seed / ours:>7.0f}x")
-    p1 = next(r[1] for r in rows if r[0] == "Directory all, p1")
-    p200 = next(r[1] for r in rows if r[0] == "Directory all, p200")
-    print(f"page 200 / page 1: {p200 / p1:.2f}")
-    print("\nwhole HTTP request (logged in, loopback), median ms:")
+    labels = {r[0]: r[1] for r in rows}
+    if "Directory all, p1" in labels:
+        print(f"page 200 / page 1: {labels['Directory all, p200'] / labels['Directory all, p1']:.2f}")
+    if http:
+        print("\nwhole HTTP request (logged in, loopback), median ms:")
     for label, ms in http:
         print(f"  {label:<12} {ms:>7.1f}")
 

@@ -115,3 +115,19 @@ class FilterUnfollowedWithin(ConditionFilter):
 
     def operation(self):
         return "last"
+
+
+class FilterPayingFans(ConditionFilter):
+    """Paying fans only: persons who tipped in the owner's room at least once; no filter means everyone."""
+
+    def __init__(self, name: str = "Paying fans"):
+        super().__init__(Person.tips_count, name, options=(("yes", "Paying fans only"),))
+
+    def validate(self, value) -> bool:
+        return value == "yes"
+
+    def condition(self, value):
+        return conditions.paying_fan_condition()
+
+    def operation(self):
+        return "only"

@@ -1,4 +1,4 @@
-"""Database commands: check-db, demo-data."""
+"""Database commands: check-db, demo-data, recompute-value."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import current_app
 from mhc.cli.common import require_database
 from mhc.extensions import db
 from mhc.services import demo
+from mhc.services.users import value
 
 
 @click.command("check-db")
@@ -51,4 +52,12 @@ def demo_data(n_persons, seed, force, if_empty, snapshots_per_model):
     click.echo(result.summary())
 
 
-COMMANDS = [check_db, demo_data]
+@click.command("recompute-value")
+def recompute_value():
+    """Recompute every person's tokens, tips, last tip and first sighting from the stored events (a repair)."""
+    require_database()
+    changed = value.repair(db.session, current_app.config["OWNER_USERNAME"])
+    click.echo(f"fan value recomputed: {changed} persons changed")
+
+
+COMMANDS = [check_db, demo_data, recompute_value]

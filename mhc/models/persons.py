@@ -6,7 +6,7 @@ import enum
 import re
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid, and_, case, literal, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, and_, case, literal, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mhc.extensions import db
@@ -118,6 +118,18 @@ class Person(db.Model):
     thumbnail_sha256: Mapped[str | None] = mapped_column(
         String(64), comment="Digest of the stored thumbnail (table thumbnails), when there is one"
     )
+    # What this person is worth to the owner, kept by ingestion from `interactions`; which rows count is
+    # defined once in mhc/services/users/value.py (docs/domain.md#fan-value).
+    tipped_tokens: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0", comment="Lifetime tokens tipped in the owner's room"
+    )
+    tips_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0", comment="Tips in the owner's room"
+    )
+    last_tip_at: Mapped[object | None] = mapped_column(UTCDateTime, comment="Newest tip in the owner's room")
+    first_seen_in_room_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, comment="Earliest event of this person in the owner's room"
+    )
 
     profile: Mapped[Profile] = relationship(back_populates="person", uselist=False)
 
@@ -128,6 +140,12 @@ class Person(db.Model):
         Index("ix_persons_num_followers", "num_followers", "id"),
         Index("ix_persons_rank", "rank", "id"),
         Index("ix_persons_rank_observed", "rank_observed_at"),
+        # Fan value sorts (migration 0024): NOT NULL counts read one index both ways. The paying-fans filter
+        # (tips_count > 0) and its Models/Viewers counts read the tips index alone (role INCLUDEd on PostgreSQL).
+        Index("ix_persons_tipped_tokens", "tipped_tokens", "id"),
+        Index("ix_persons_tips_count", "tips_count", "id", postgresql_include=["role"]),
+        Index("ix_persons_last_tip", "last_tip_at", "id"),
+        Index("ix_persons_first_seen_in_room", "first_seen_in_room_at", "id"),
         Index("ix_persons_role", "role", "username"),
         # Noise accounts left out of aggregates (migration 0011): few, so a partial index lists them.
         Index("ix_persons_excluded", "id", postgresql_where=text("is_excluded"), sqlite_where=text("is_excluded = 1")),
@@ -141,13 +159,15 @@ class Person(db.Model):
         return self.username
 
 
-# "Largest first, unknown last" sorts read these in order on PostgreSQL (migration 0006); on SQLite the
+# "Largest first, unknown last" sorts read these in order on PostgreSQL (migrations 0006, 0024); on SQLite the
 # migration creates them as (column DESC, id DESC), which already puts NULLs last.
 for _name, _column in (
     ("ix_persons_last_seen_desc", Person.last_seen_at),
     ("ix_persons_age_desc", Person.age),
     ("ix_persons_num_followers_desc", Person.num_followers),
     ("ix_persons_rank_desc", Person.rank),
+    ("ix_persons_last_tip_desc", Person.last_tip_at),
+    ("ix_persons_first_seen_in_room_desc", Person.first_seen_in_room_at),
 ):
     Index(_name, _column.desc().nullslast(), Person.id.desc()).ddl_if(dialect="postgresql")
 
@@ -204,11 +224,14 @@ class Profile(db.Model):
     person: Mapped[Person] = relationship(back_populates="profile")
 
     __table_args__ = (
+        # INCLUDE (person_id) on PostgreSQL (migration 0024): the Unfollowed tab's "tokens from fans who left"
+        # and the Followers tab's paying-fans count join persons from these two without visiting profiles.
         Index(
             "idx_profiles_unfollowed",
             "unfollower_at",
             postgresql_where=text("unfollower_at IS NOT NULL"),
             sqlite_where=text("unfollower_at IS NOT NULL"),
+            postgresql_include=["person_id"],
         ),
         # Partial (migration 0008): a follow-list apply rewrites many profiles, and each index entry costs.
         Index(
@@ -222,6 +245,7 @@ class Profile(db.Model):
             "follower_since",
             postgresql_where=text("follower"),
             sqlite_where=text("follower = 1"),
+            postgresql_include=["person_id"],
         ),
         Index(
             "ix_profiles_tags",

@@ -27,6 +27,7 @@ from mhc.models import (
     Snapshot,
     utcnow,
 )
+from mhc.services.users import value
 
 CHUNK = 5_000
 WORDS = (
@@ -364,7 +365,7 @@ def load(
         "follow_events": FollowEvent.__table__,
         "priority_lookups": PriorityLookup.__table__,
     }
-    done = 0
+    done, created = 0, []
     while done < n_persons:
         size = min(CHUNK, n_persons - done)
         rows: dict[str, list[dict]] = {name: [] for name in tables}
@@ -385,8 +386,11 @@ def load(
             rows["priority_lookups"] += gen.priority(person)
         for name, table in tables.items():
             result.add(name, sqlcompat.insert_rows(session, table, rows[name]))
+        created += [person["id"] for person in rows["persons"]]
         done += size
         progress(f"{done:,}/{n_persons:,} persons ({result.counts['affiliate_api_snapshots']:,} affiliate snapshots)")
+    # The value columns come from the events just written, by the rule ingestion keeps (docs/domain.md#fan-value).
+    value.recompute(session, owner, created)
     sqlcompat.analyze(session, *tables)
     session.commit()
     return result

@@ -5,6 +5,8 @@ List formatters read URL prefixes from the page's `users` context (built once pe
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import url_for
 from markupsafe import Markup
 
@@ -13,6 +15,7 @@ from mhc.models import Person
 from mhc.services.users.exclusion import EXCLUDED_MEANING
 from mhc.services.users.timeline import days_followed
 
+NONE = "—"  # an empty fan-value cell
 STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}
 
 
@@ -91,6 +94,26 @@ def _number(view, context, person, name):
     return "" if value is None else f"{value:,}"
 
 
+def _tokens(view, context, person, name):
+    """A fan-value count: thousands separators, "—" when nothing (docs/domain.md#fan-value)."""
+    return f"{getattr(person, name):,}" if getattr(person, name) else NONE
+
+
+def _day(view, context, person, name):
+    """A fan-value time as its UTC day (the exact time in the title), "—" when none."""
+    return day_tag(getattr(person, name))
+
+
+def day_tag(value) -> Markup | str:
+    """A UTC timestamp shown as its day ("2026-11-25"), the minute in the title and the ISO value in <time>."""
+    if value is None:
+        return NONE
+    value = value.astimezone(UTC)
+    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
+        value.isoformat(), value.strftime("%Y-%m-%d %H:%M"), value.strftime("%Y-%m-%d")
+    )
+
+
 def _last_seen(view, context, person, name):
     return time_tag(person.last_seen_at)
 
@@ -115,6 +138,10 @@ LIST_FORMATTERS = {
     "interactions_count": _number,
     "snapshots_count": _number,
     "last_seen_at": _last_seen,
+    "tipped_tokens": _tokens,
+    "tips_count": _tokens,
+    "last_tip_at": _day,
+    "first_seen_in_room_at": _day,
     "following_since": _profile_date,
     "follower_since": _profile_date,
     "unfollower_at": _profile_date,

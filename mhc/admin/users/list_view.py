@@ -33,6 +33,9 @@ from mhc.services.users.conditions import tab_query
 CATEGORY = "Users"
 # Every Users list opens with who the person is; each view appends its own columns.
 PERSON_COLUMNS = ["username", "image", "age", "role"]
+# What each person is worth to the owner (docs/domain.md#fan-value): last on every tab (earlier columns keep their
+# sort numbers in saved links), each sortable on its own index.
+VALUE_COLUMNS = ["tipped_tokens", "tips_count", "last_tip_at", "first_seen_in_room_at"]
 JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
 TOGGLE_LABELS = {"all": "All", "models": "Models", "viewers": "Viewers"}
 TABS = (
@@ -80,7 +83,7 @@ class PersonListView(SecuredModelView):
     named_filter_urls = True
     column_display_actions = False  # row actions are rendered in the last column by the template
     column_searchable_list = ["username"]
-    column_sortable_list = ["username", "age", "num_followers", "rank", "last_seen_at"]
+    column_sortable_list = ["username", "age", "num_followers", "rank", "last_seen_at", *VALUE_COLUMNS]
     has_role_toggle = True
     sync_list: tuple[str, str] | None = None  # (direction, button label) of the follow list it can update
     export_types = ["csv"]
@@ -101,6 +104,10 @@ class PersonListView(SecuredModelView):
         "follower_since": "Following Since",
         "unfollower_at": "Unfollowed On",
         "days_followed": "Days Followed",
+        "tipped_tokens": "Tokens",
+        "tips_count": "Tips",
+        "last_tip_at": "Last Tip",
+        "first_seen_in_room_at": "First in Room",
     }
     column_formatters = formatters.LIST_FORMATTERS
     action_permissions = actions.PERMISSIONS
@@ -167,6 +174,7 @@ class PersonListView(SecuredModelView):
             "count": page.count,
             "toggles": self.toggle_links(state, page.toggle_counts) if page.toggle_counts else [],
             "windows": self.window_links(state),
+            "paying": self.paying_link(state),
             "row_actions": actions.buttons(self.is_action_allowed),
             "can_edit_person": can(perms.MANAGE_USERS),
             "can_queue": can(perms.MANAGE_PRIORITIES),
@@ -197,6 +205,13 @@ class PersonListView(SecuredModelView):
 
     def window_links(self, state: ListState) -> list[dict]:
         return []
+
+    def paying_link(self, state: ListState) -> dict | None:
+        """The "Paying fans only" switch, on lists that have the filter (other filters and search kept)."""
+        if not any(isinstance(f, flt.FilterPayingFans) for f in self.column_filters):
+            return None
+        active = active_value(self, state, flt.FilterPayingFans) is not None
+        return {"active": active, "url": with_filter(self, state, flt.FilterPayingFans, None if active else "yes")}
 
     def insights(self, state: ListState):
         return None

@@ -16,7 +16,7 @@ from wtforms import SelectField, StringField
 from mhc.admin import filters as flt
 from mhc.admin.base import SecuredModelView, uuid_or_404
 from mhc.admin.users.list_urls import ListState, active_value, with_filter
-from mhc.admin.users.list_view import PERSON_COLUMNS, PersonListView
+from mhc.admin.users.list_view import PERSON_COLUMNS, VALUE_COLUMNS, PersonListView
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -44,6 +44,7 @@ class DirectoryView(PersonListView):
         "interactions_count",
         "snapshots_count",
         "last_seen_at",
+        *VALUE_COLUMNS,
     ]
     edit_template = "admin/users/edit.html"
     form_columns = ["role", "is_excluded"]
@@ -97,7 +98,15 @@ class FollowingView(PersonListView):
     tab = "following"
     has_role_toggle = False
     sync_list = ("following", "Update Following List")
-    column_list = [*PERSON_COLUMNS, "tags", "num_followers", "rank", "following_since", "last_seen_at"]
+    column_list = [
+        *PERSON_COLUMNS,
+        "tags",
+        "num_followers",
+        "rank",
+        "following_since",
+        "last_seen_at",
+        *VALUE_COLUMNS,
+    ]
     column_sortable_list = PersonListView.column_sortable_list + [("following_since", "profile.following_since")]
 
     @classmethod
@@ -110,8 +119,12 @@ class FollowersView(PersonListView):
 
     tab = "followers"
     sync_list = ("followers", "Update Followers List")
-    column_list = [*PERSON_COLUMNS, "tags", "follower_since", "last_seen_at"]
+    column_list = [*PERSON_COLUMNS, "tags", "follower_since", "last_seen_at", *VALUE_COLUMNS]
     column_sortable_list = PersonListView.column_sortable_list + [("follower_since", "profile.follower_since")]
+
+    @classmethod
+    def make_filters(cls) -> list:
+        return [*super().make_filters(), flt.FilterPayingFans()]
 
 
 class UnfollowedView(PersonListView):
@@ -119,7 +132,14 @@ class UnfollowedView(PersonListView):
 
     tab = "unfollowed"
     has_role_toggle = False
-    column_list = [*PERSON_COLUMNS, "follower_since", "unfollower_at", "days_followed", "last_seen_at"]
+    column_list = [
+        *PERSON_COLUMNS,
+        "follower_since",
+        "unfollower_at",
+        "days_followed",
+        "last_seen_at",
+        *VALUE_COLUMNS,
+    ]
     column_labels = {**PersonListView.column_labels, "follower_since": "Followed On"}
     column_sortable_list = PersonListView.column_sortable_list + [
         ("follower_since", "profile.follower_since"),
@@ -140,9 +160,10 @@ class UnfollowedView(PersonListView):
 
     def insights(self, state: ListState):
         """Insights for the chosen window (None: all of the history), and the chart's JSON URL."""
-        window = flt.WINDOWS.get(active_value(self, state, flt.FilterUnfollowedWithin))
+        window, now = flt.WINDOWS.get(active_value(self, state, flt.FilterUnfollowedWithin)), utcnow()
         return {
-            "data": insights.unfollow_insights(db.session, utcnow(), window),
+            "data": insights.unfollow_insights(db.session, now, window),
+            "tokens_lost": insights.unfollower_tokens(db.session, now, window),
             "window": window,
             "window_label": f"{window}d" if window else "all time",
             "chart_url": self.get_url(".per_day", window=window or "all"),

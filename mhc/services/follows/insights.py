@@ -12,6 +12,9 @@ Definitions (docs/domain.md#unfollow-insights), for an as-of time A and a window
   later row is an `unfollow` (a follow older than the history, e.g. one the seed's tool recorded without
   history rows).
 
+`unfollower_tokens` is the tab's "tokens from fans who left": the summed fan value of the persons the tab
+lists for the window (their current unfollow date in it), so it matches the tab's Tokens column.
+
 Persons excluded from aggregates (`persons.is_excluded`: noise accounts such as bots,
 docs/domain.md#excluded-persons) count nowhere here: their follower rows are subtracted from the per-day
 totals, and they are not among today's followers. The same holds for the owner's dashboard, which reads its
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from mhc import sqlcompat
 from mhc.models import FollowDaily, FollowEvent, Person, Profile
+from mhc.services.users.conditions import unfollowed_within_condition
 
 DIRECTION = "follower"
 WINDOWS = (7, 30, 90, None)  # None: all of the history
@@ -70,6 +74,23 @@ def unfollow_insights(session: Session, as_of: datetime, window_days: int | None
         unfollow_rate_pct=rate,
         window_days=window_days,
     )
+
+
+def unfollower_tokens(session: Session, as_of: datetime, window_days: int | None = 30) -> int:
+    """Tokens from fans who left in the window: the lifetime tokens (docs/domain.md#fan-value) of the persons
+    the Unfollowed tab lists for that window (None: all of them), excluded persons left out. One query."""
+    if window_days not in WINDOWS:
+        raise ValueError(f"window must be one of {WINDOWS}")
+    # Both sides are read from indexes alone on PostgreSQL: unfollowers with their person id (idx_profiles_unfollowed
+    # INCLUDE), fans with their tokens ((tipped_tokens, id)); the few excluded ids are one hashed NOT IN.
+    excluded = select(Person.id).where(Person.is_excluded == true())
+    stmt = (
+        select(func.coalesce(func.sum(Person.tipped_tokens), 0))
+        .select_from(Profile)
+        .join(Person, Person.id == Profile.person_id)
+        .where(unfollowed_within_condition(window_days, as_of), Person.tipped_tokens > 0, Person.id.not_in(excluded))
+    )
+    return int(session.scalar(stmt))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSampl
 from mhc.services import persons, secrets
 from mhc.services.follows.follow_ledger import FollowObservation, apply_observations
 from mhc.services.sources import feed_rules, quarantine
+from mhc.services.users import value
 
 log = logging.getLogger(__name__)
 MAX_ID = 64  # the event_id column
@@ -233,6 +234,7 @@ def _store(
     result.inserted_ids = [e.row["event_id"] for e in parsed if e.row["event_id"] in new_ids]
     result.flagged = sum(1 for e in parsed if e.row["is_flagged"] and e.row["event_id"] in new_ids)
     _count_interactions(session, Counter(r.person_id for r in inserted if r.person_id is not None))
+    value.add_new_interactions(session, owner, result.inserted_ids)  # docs/domain.md#fan-value
     fresh = [e for e in parsed if e.row["event_id"] in new_ids and not e.row["is_flagged"]]
     result.follow_changes = _apply_follows(session, fresh, owner, received_at)
     result.broadcasts = _apply_broadcasts(session, fresh, owner, received_at, settings.broadcast_gap)

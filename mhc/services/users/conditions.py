@@ -76,6 +76,11 @@ def excluded_condition(excluded: bool):
     return Person.is_excluded.is_(excluded)
 
 
+def paying_fan_condition():
+    """Tipped in the owner's room at least once (docs/domain.md#fan-value)."""
+    return Person.tips_count > 0
+
+
 def unfollowed_within_condition(days: int | None, as_of: datetime | None = None):
     """Unfollowed (this user stopped following me) within the last `days` days; None = any time."""
     if days is None:

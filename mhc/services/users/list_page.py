@@ -4,7 +4,7 @@ number of statements whatever the list's size.
 A page runs (1) its counts (counts.py: an EXPLAIN and at most one capped count on PostgreSQL, one count on
 SQLite), (2) one id query and (3) one row query ("deferred join"). The id query selects only `persons.id`
 in the page's order with OFFSET/LIMIT; every sort matches an index ((column, id) and (column DESC NULLS
-LAST, id DESC) on persons, migrations 0001/0006; the (date) WHERE flag indexes on profiles for the follow
+LAST, id DESC) on persons, migrations 0001/0006/0024; the (date) WHERE flag indexes on profiles for the follow
 tabs), so PostgreSQL reads the index in order, index-only for the Directory: skipping 9,950 entries for
 page 200 costs about what page 1 costs (bench/list_pages.py measures both). The row query then loads those
 persons with profile and priority lookup by primary key. Page numbers stay (Flask-Admin's pager); a keyset
@@ -33,6 +33,12 @@ SORTS = {
     "num_followers": (Person.num_followers,),
     "rank": (Person.rank,),
     "last_seen_at": (Person.last_seen_at,),
+    # Fan value (docs/domain.md#fan-value), migration 0024's indexes: the NOT NULL counts read their (column, id)
+    # index both ways; the times also have a (column DESC NULLS LAST, id DESC) one.
+    "tipped_tokens": (Person.tipped_tokens,),
+    "tips_count": (Person.tips_count,),
+    "last_tip_at": (Person.last_tip_at,),
+    "first_seen_in_room_at": (Person.first_seen_in_room_at,),
     "following_since": (Profile.following_since,),
     "follower_since": (Profile.follower_since,),
     "unfollower_at": (Profile.unfollower_at,),

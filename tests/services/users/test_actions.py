@@ -223,7 +223,10 @@ def test_csv_export_of_the_filtered_list(client, login_as, cast):
     response = client.get("/users/directory/export/csv/?flt0_show_is=viewers")
     assert response.status_code == 200
     lines = response.get_data(as_text=True).strip().splitlines()
-    assert lines[0] == "Username,Image,Age,Role,Tags,Priority,Followers,Rank,Events,Snapshots,Last Seen"
+    assert lines[0] == (
+        "Username,Image,Age,Role,Tags,Priority,Followers,Rank,Events,Snapshots,Last Seen,"
+        "Tokens,Tips,Last Tip,First in Room"
+    )
     assert [line.split(",")[0] for line in lines[1:]] == ["bob", "carol", "erin"]
 
 

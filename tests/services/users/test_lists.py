@@ -9,16 +9,18 @@ from mhc.extensions import db
 from tests.factories import make_person
 from tests.services.users.conftest import NOW, read_table
 
+VALUE = ["Tokens", "Tips", "Last Tip", "First in Room"]
 DIRECTORY_COLUMNS = [
     "Username", "Image", "Age", "Role", "Tags", "Priority", "Followers", "Rank", "Events", "Snapshots",
-    "Last Seen", "Actions",
+    "Last Seen", *VALUE, "Actions",
 ]  # fmt: skip
 FOLLOWING_COLUMNS = [
-    "Username", "Image", "Age", "Role", "Tags", "Followers", "Rank", "Following Since", "Last Seen", "Actions",
+    "Username", "Image", "Age", "Role", "Tags", "Followers", "Rank", "Following Since", "Last Seen", *VALUE, "Actions",
 ]  # fmt: skip
-FOLLOWERS_COLUMNS = ["Username", "Image", "Age", "Role", "Tags", "Following Since", "Last Seen", "Actions"]
+FOLLOWERS_COLUMNS = ["Username", "Image", "Age", "Role", "Tags", "Following Since", "Last Seen", *VALUE, "Actions"]
 UNFOLLOWED_COLUMNS = [
-    "Username", "Image", "Age", "Role", "Followed On", "Unfollowed On", "Days Followed", "Last Seen", "Actions",
+    "Username", "Image", "Age", "Role", "Followed On", "Unfollowed On", "Days Followed", "Last Seen", *VALUE,
+    "Actions",
 ]  # fmt: skip
 
 

@@ -57,7 +57,12 @@ def _insight_statements(url: str) -> int:
     if "unfollowed" not in url:
         return 0
     window = 30 if "window_last=30" in url else None
-    return len(_statements(lambda: insights.unfollow_insights(db.session, utcnow(), window)))
+
+    def run():
+        insights.unfollow_insights(db.session, utcnow(), window)
+        insights.unfollower_tokens(db.session, utcnow(), window)
+
+    return len(_statements(run))
 
 
 def _grow(n: int, prefix: str) -> None:
