@@ -3,6 +3,10 @@
 profile, update), from the same starting state each time. Prints seconds and the ratio, and the time to
 apply the same list once more (the daily case: nothing changed, nothing written).
 
+Then the cost of alert rules (docs/alerts.md): a 100k-name list that unfollows 5,000 and adds 5,000 applied
+with no rules and with four rules (tipper lifetime and 30-day window, anyone unfollows, model follows), same
+run, alternating, median of five each; the rules' messages are written but not sent.
+
     python bench/follow_ledger.py --database-url postgresql://postgres@127.0.0.1:5432/test
     python bench/follow_ledger.py                    # SQLite in a temporary directory
 """
@@ -21,6 +25,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import follow_ledger_alerts as bench_alerts  # noqa: E402
+
 from config import TestConfig  # noqa: E402
 from mhc import create_app, sqlcompat  # noqa: E402
 from mhc.extensions import db  # noqa: E402
@@ -37,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None, help="server URL (a bench database is created and dropped)")
     parser.add_argument("--persons", type=int, default=PERSONS)
+    parser.add_argument("--alerts-only", action="store_true", help="only the alert rules comparison")
     args = parser.parse_args()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as url:
@@ -47,10 +54,12 @@ def main() -> None:
             upgrade()
             _seed(args.persons)
             print(f"\nfollow ledger on {backend}, {args.persons:,} persons", flush=True)
-            print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7} {'re-apply s':>11}", flush=True)
-            for size in SIZES:
-                size, fast, slow, again = _measure(size, args.persons)
-                print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x {again:>11.2f}", flush=True)
+            if not args.alerts_only:
+                print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7} {'re-apply s':>11}", flush=True)
+                for size in SIZES:
+                    size, fast, slow, again = _measure(size, args.persons)
+                    print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x {again:>11.2f}", flush=True)
+            bench_alerts.compare(args.persons, _reset)
             db.engine.dispose()
 
 

@@ -8,6 +8,7 @@ MANAGE_PRIORITIES = "manage_priorities"
 SCRAPE_PROFILES = "scrape_profiles"
 MANAGE_SYSTEM_USERS = "manage_system_users"
 VIEW_AUDIT_LOG = "view_audit_log"
+MANAGE_ALERTS = "manage_alerts"
 
 # name -> (resource, action, description); the seed's six first, then the panel's own.
 SEED_PERMISSIONS = {
@@ -21,6 +22,7 @@ SEED_PERMISSIONS = {
 PANEL_PERMISSIONS = {
     MANAGE_SYSTEM_USERS: ("system_users", "write", "Create, edit and deactivate system users, roles and grants"),
     VIEW_AUDIT_LOG: ("audit_log", "read", "Read the audit log"),
+    MANAGE_ALERTS: ("alerts", "write", "Configure alert channels and rules, send test alerts"),
 }
 ALL_PERMISSIONS = {**SEED_PERMISSIONS, **PANEL_PERMISSIONS}
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 KINDS: dict[str, str] = {
     "affiliate_poll": "mhc.jobs.affiliate_jobs:affiliate_poll",
+    "alert_delivery": "mhc.jobs.alert_jobs:alert_delivery",
     "refresh_person": "mhc.jobs.affiliate_jobs:refresh_person",
     "p2_scrape": "mhc.jobs.affiliate_jobs:p2_scrape",
     "artifact_cleanup": "mhc.jobs.artifacts:artifact_cleanup",

@@ -7,12 +7,15 @@ import traceback
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from mhc.extensions import db
 from mhc.jobs.heartbeat import run_heartbeat
 from mhc.jobs.kinds import job_function
 from mhc.logs import run_context
 from mhc.models import JobRun, parse_uuid, utcnow
+from mhc.services.alerts import firing as alert_firing
+from mhc.services.alerts import outbox as alert_outbox
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +54,23 @@ def _execute(run_id: str) -> dict | None:
             counts = fn(run_id, **args)
     except Exception as exc:
         db.session.rollback()
-        _mark(run_id, status="failed", finished_at=utcnow(), error=_one_line(exc), traceback=traceback.format_exc())
+        error = _one_line(exc)
+        _end(
+            run_id,
+            kind,
+            args,
+            error,
+            status="failed",
+            finished_at=utcnow(),
+            error=error,
+            traceback=traceback.format_exc(),
+        )
         db.session.remove()
         log.warning("%s failed after %.1f s: %s", kind, _seconds_since(now), _one_line(exc))
         raise
     final = "held" if isinstance(counts, dict) and counts.get("held") else "finished"
-    _mark(run_id, status=final, finished_at=utcnow(), progress=100, counts=counts)
+    reason = counts.get("reason") if final == "held" else None
+    _end(run_id, kind, args, reason, status=final, finished_at=utcnow(), progress=100, counts=counts)
     db.session.remove()
     log.info("%s %s after %.1f s: %s", kind, final, _seconds_since(now), counts)
     return counts
@@ -64,6 +78,16 @@ def _execute(run_id: str) -> dict | None:
 
 def _seconds_since(start) -> float:
     return (utcnow() - start).total_seconds()
+
+
+def _end(run_id, kind: str, args: dict, reason: str | None, **values) -> None:
+    """Record a run's outcome and, in the same transaction, the alerts it fires (docs/alerts.md); then queue them."""
+    with Session(db.engine) as session:
+        session.execute(update(JobRun).where(JobRun.id == parse_uuid(run_id)).values(**values))
+        fired = alert_firing.on_run_outcome(session, kind, run_id, values["status"], reason, args)
+        session.commit()
+    if fired:
+        alert_outbox.dispatch()
 
 
 def _mark(run_id, **values) -> None:

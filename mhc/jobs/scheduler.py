@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from mhc.extensions import db
 from mhc.jobs.affiliate_jobs import enqueue_p2_scrape, enqueue_poll
+from mhc.jobs.alert_jobs import scheduled_alerts
 from mhc.jobs.artifacts import enqueue_artifact_cleanup
 from mhc.jobs.queue import JobsUnavailable, queues
 from mhc.jobs.recovery import mark_stale_runs
@@ -105,7 +106,8 @@ def due(config, now: datetime) -> list[str]:
 
 
 def tick(app: Flask, now: datetime | None = None) -> list[str]:
-    """Notice dead runs, then enqueue every due schedule once; return the kinds enqueued (none when Redis is down)."""
+    """Notice dead runs, enqueue every due schedule once, then the alerts due; return the kinds enqueued (none when
+    Redis is down)."""
     mark_stale_runs()  # the database alone can tell, so this runs with Redis down too
     qs = queues()
     if not qs.ping() or not _claim_tick(qs):
@@ -120,6 +122,7 @@ def tick(app: Flask, now: datetime | None = None) -> list[str]:
             continue  # the previous run is still in flight: never overlap
         except JobsUnavailable as exc:
             log.warning("scheduler: %s", exc)
+    scheduled_alerts(now)  # digest and stale-sync rules, interrupted sends, due retries (docs/alerts.md)
     return started
 
 

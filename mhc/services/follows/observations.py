@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from mhc.models import FollowEvent, Profile, merge_role, normalise_username, utcnow
 from mhc.services import persons
+from mhc.services.alerts import firing as alert_firing
+from mhc.services.alerts import outbox as alert_outbox
 from mhc.services.follows.direction import Columns
 from mhc.services.follows.ledger_types import COLUMNS, SOURCES, ApplyResult, FollowListError, FollowObservation
 from mhc.services.follows.list_apply import PERIOD_START
@@ -49,10 +51,14 @@ def apply_observations(session: Session, observations: list[FollowObservation], 
         result.added += wanted
         result.removed += not wanted
         rows.append(_event_row(profile.person_id, obs))
+    alerts = 0
     if rows:
         session.execute(insert(FollowEvent), rows)
         _fill_period_starts(session, {(r["person_id"], r["direction"]) for r in rows if r["action"] == "unfollow"})
+        alerts = alert_firing.on_observations(session, rows)  # in this transaction (docs/alerts.md#when-rules-fire)
     _finish(session, commit)
+    if alerts and commit:  # a caller that commits later leaves them to the scheduler's next tick
+        alert_outbox.dispatch()
     return result
 
 
