@@ -298,6 +298,7 @@ def value_shares(session: Session, table: str, column: str) -> dict[str, float]:
 # ----------------------------------------------------------------------------------------- summary triggers
 
 RowsFn = Callable[[sa.TableClause], dict[str, sa.ColumnElement]]
+WhereFn = Callable[[sa.TableClause], sa.ColumnElement]
 # The rows each trigger takes away (old) and adds (new): PostgreSQL's transition tables, once per statement;
 # SQLite has none, so once per row.
 _EVENTS = {"insert": ("", "new"), "update": ("old", "new"), "delete": ("old", "")}
@@ -321,22 +322,28 @@ class SummaryTriggers:
             out.append(f"{head}$${self.function_body}$$")
         return out + list(self.triggers.values())
 
+    def drop_statements(self, bind: Bind) -> list[str]:
+        """Drop these triggers and their function, if they exist (a migration's downgrade)."""
+        function = [f"DROP FUNCTION IF EXISTS {self.function}()"] if self.function else []
+        return self.statements(bind)[: len(self.triggers)] + function  # statements() drops the triggers first
 
-def summary_triggers(bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn) -> SummaryTriggers:
-    """Triggers keeping `target` equal to: per keys(row), the sum of each of sums(row), over `source`.
 
-    `keys` and `sums` build expressions over a table-like whose `.c` has the source's columns."""
-    triggers, head = {}, f"{target.name}_"
+def summary_triggers(
+    bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn, where: WhereFn | None = None
+) -> SummaryTriggers:
+    """Triggers keeping `target` equal to: per keys(row), the sum of each of sums(row), over the `source` rows
+    where where(row) holds (all when None). Each builds expressions over a table-like with the source's `.c`."""
+    triggers, head, fns = {}, f"{target.name}_", (keys, sums, where)
     if not is_postgres(bind):
         for event, rows in _EVENTS.items():
-            body = " ".join(_upsert(bind, target, source, keys, sums, r, r == "old") + ";" for r in rows if r)
+            body = " ".join(_upsert(bind, target, source, fns, r, r == "old") + ";" for r in rows if r)
             triggers[head + event] = (
                 f"CREATE TRIGGER {head}{event} AFTER {event.upper()} ON {source.name} FOR EACH ROW BEGIN {body} END"
             )
         return SummaryTriggers(source.name, triggers)
     body = "\nBEGIN\n"
     for ops, rows in (("'UPDATE', 'DELETE'", "old_rows"), ("'INSERT', 'UPDATE'", "new_rows")):
-        upsert = _upsert(bind, target, source, keys, sums, rows, rows == "old_rows")
+        upsert = _upsert(bind, target, source, fns, rows, rows == "old_rows")
         body += f"    IF TG_OP IN ({ops}) THEN\n        {upsert};\n    END IF;\n"
     body += "    RETURN NULL;\nEND\n"
     for event, rows in _EVENTS.items():
@@ -348,22 +355,27 @@ def summary_triggers(bind: Bind, target: sa.Table, source: sa.Table, keys: RowsF
     return SummaryTriggers(source.name, triggers, f"{head}apply", body)
 
 
-def _upsert(bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn, rows: str, minus: bool):
+def _upsert(bind: Bind, target: sa.Table, source: sa.Table, fns: tuple, rows: str, minus: bool):
     """Add the sums of `rows` to their keys' totals, or take them away (`minus`): on PostgreSQL `rows` is a
-    transition table, summed per key; on SQLite it is the trigger's one row (old or new)."""
+    transition table, summed per key; on SQLite it is the trigger's one row (old or new). `fns` holds keys,
+    sums and where (None, or the condition a row must meet to count)."""
+    keys, sums, where = fns
     table = sa.table(rows, *(sa.column(c.name, c.type) for c in source.columns))
     key_sql, sum_sql = keys(table), sums(table)
     sign, columns = "-" if minus else "", ", ".join([*key_sql, *sum_sql])
     keys_text, on_conflict = [render(bind, e) for e in key_sql.values()], f"ON CONFLICT ({', '.join(key_sql)})"
+    condition = f" WHERE {render(bind, where(table))}" if where is not None else ""
     if not is_postgres(bind):
         values = ", ".join(keys_text + [f"{sign}({render(bind, e)})" for e in sum_sql.values()])
         added = ", ".join(f"{c} = {c} + excluded.{c}" for c in sum_sql)
-        return f"INSERT INTO {target.name} ({columns}) VALUES ({values}) {on_conflict} DO UPDATE SET {added}"
+        # Filtered: SELECT the one row only when it counts (no FROM, so ON CONFLICT cannot read as a join).
+        head = f"SELECT {values}{condition}" if where is not None else f"VALUES ({values})"
+        return f"INSERT INTO {target.name} ({columns}) {head} {on_conflict} DO UPDATE SET {added}"
     selected = ", ".join(keys_text + [f"{sign}sum({render(bind, e)})" for e in sum_sql.values()])
     positions = ", ".join(str(i + 1) for i in range(len(key_sql)))
     added = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in sum_sql)
     return (
-        f"INSERT INTO {target.name} AS d ({columns}) SELECT {selected} FROM {rows} GROUP BY {positions} "
+        f"INSERT INTO {target.name} AS d ({columns}) SELECT {selected} FROM {rows}{condition} GROUP BY {positions} "
         f"ORDER BY {positions} {on_conflict} DO UPDATE SET {added}"
     )
 

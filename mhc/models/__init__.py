@@ -1,7 +1,9 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from mhc.models.alerts import AlertChannel, AlertDelivery, AlertRule
 from mhc.models.audit import AuditLog
 from mhc.models.follows import FollowDaily, FollowEvent, FollowPending, HeldFollowList
+from mhc.models.hudson import FollowerLossSlot, FollowerShape, FollowSlot, TipSlot  # noqa: F401
 from mhc.models.jobs import JobArtifact, JobRun, WorkerHeartbeat
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import PLATFORM, Person, Profile, Role, merge_role, merge_role_sql, normalise_username
@@ -22,6 +24,9 @@ from mhc.models.types import parse_uuid, parse_uuids, utcnow
 __all__ = [
     "PLATFORM",
     "AffiliateSnapshot",
+    "AlertChannel",
+    "AlertDelivery",
+    "AlertRule",
     "AuditLog",
     "FeedQuarantine",
     "FollowDaily",
