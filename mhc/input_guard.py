@@ -4,28 +4,49 @@
   refused with 400 before any view runs: no column can store it (PostgreSQL refuses it in text) and no
   legitimate value of the panel contains one.
 - Request bodies are capped by MAX_CONTENT_LENGTH (MHC_MAX_UPLOAD_MB); a larger one is refused with 413.
-- 400, 404, 405 and 413 answer a short sentence: a small HTML page, or JSON for the panel's .json endpoints.
+- 400, 403, 404, 405, 413 and 500 answer one plain sentence: JSON for the panel's .json endpoints and JSON
+  clients, else a page inside the panel's layout (navigation included) for a logged-in user, or a small
+  page of its own for anyone else (it shows no navigation, and needs nothing that may be broken).
 - `bounded_int` is the one parser for whole-number parameters (pages, ids): out of range is not a number.
 """
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, jsonify, render_template, request
+import logging
+
+from flask import Flask, abort, current_app, g, jsonify, render_template, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+
+from mhc.extensions import db
+
+log = logging.getLogger(__name__)
 
 NUL = "\x00"
 NUL_MESSAGE = "The request contains a NUL character, which no field of the panel accepts."
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large"}
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Too large",
+    500: "Something went wrong",
+}
 DEFAULT_MESSAGES = {
     400: "The request could not be understood: one of its values is not valid.",
     404: "There is nothing here: the page, or the row it names, does not exist.",
     405: "This address does not accept that kind of request.",
 }
+# Always these words, whatever the code that refused said: a 403 names no permission, role or row.
+FIXED_MESSAGES = {
+    403: "Your account is not allowed to open this page. An admin of the panel can give you access.",
+    500: "Something went wrong on the panel's side; nothing was changed. The error is in the panel's log.",
+}
 INT64 = (-(2**63), 2**63 - 1)
 
 
 def init_input_guard(app: Flask) -> None:
-    """Refuse NUL characters and answer 400/404/405/413 with a short sentence."""
+    """Refuse NUL characters and answer 400/403/404/405/413/500 with a short sentence."""
     app.before_request(reject_nul)
     for code in TITLES:
         app.register_error_handler(code, short_error)
@@ -68,6 +89,8 @@ def reject_nul():
 
 
 def _message(error: HTTPException) -> str:
+    if error.code in FIXED_MESSAGES:
+        return FIXED_MESSAGES[error.code]
     if error.code == 413:
         return f"The request is too large: uploads and pasted lists may be at most {upload_limit_mb()} MB in all."
     default = type(error).description
@@ -81,9 +104,35 @@ def upload_limit_mb() -> int:
 
 
 def short_error(error: HTTPException):
-    """A short sentence for the error: JSON for .json endpoints and JSON clients, else a small page."""
+    """A short sentence for the error: JSON for .json endpoints and JSON clients, else a page."""
     message = _message(error)
+    if error.code == 500:
+        _rollback()  # the failed request may have left the session unusable
+        request_id = g.get("request_id")
+        message = f"{message[:-1]} (request {request_id})." if request_id else message
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": message}), error.code
-    page = render_template("errors/error.html", code=error.code, title=TITLES[error.code], message=message)
-    return page, error.code
+    context = {"code": error.code, "title": TITLES[error.code], "message": message}
+    return _panel_page(context) or render_template("errors/error.html", **context), error.code
+
+
+def _panel_page(context: dict) -> str | None:
+    """The error inside the panel's layout for a logged-in user; None for anyone else, or when the layout
+    itself cannot be drawn (then the small page, which needs neither the database nor the menu)."""
+    admin = current_app.extensions.get("mhc_admin")  # set by init_admin; no import: admin builds on this module
+    try:
+        if admin is None or not current_user.is_authenticated:
+            return None
+        return admin.index_view.render("errors/panel_error.html", **context)
+    except Exception:  # noqa: BLE001  an error page must not fail itself: the plain page is always there
+        log.exception("the panel layout could not be drawn for an error page")
+        _rollback()
+        return None
+
+
+def _rollback() -> None:
+    """End the request's transaction; with the database gone, there is nothing to end."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  the error page is drawn either way
+        log.warning("rollback before an error page failed", exc_info=True)

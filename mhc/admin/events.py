@@ -15,6 +15,7 @@ from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
+from mhc.admin import words
 from mhc.admin.base import SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -70,7 +71,10 @@ class EventsView(SecuredBaseView):
         """JSON for the live refresh: rows newer than `after` and the tab counts."""
         filters = _filters()
         counts = events_feed.tab_counts(db.session, filters)
-        rows = events_feed.newer(db.session, filters, request.args.get("after"))
+        rows = [
+            {**row, "type_label": words.event_name(row["type"])}
+            for row in events_feed.newer(db.session, filters, request.args.get("after"))
+        ]
         return jsonify({"rows": rows, "counts": {k: str(c) for k, c in counts.items()}})
 
 
@@ -121,8 +125,12 @@ class FeedQuarantineView(SecuredBaseView):
 
 
 def register(admin) -> None:
-    """Add Events (top level), Admin → Events API and Admin → Feed quarantine."""
+    """Add Events (top level)."""
     admin.add_view(EventsView(name="Events", endpoint="events", url="events"))
+
+
+def register_admin(admin) -> None:
+    """Add Admin → Events API and Admin → Feed quarantine."""
     admin.add_view(EventsApiView(name="Events API", endpoint="events_api", url="events-api", category="Admin"))
     admin.add_view(
         FeedQuarantineView(name="Feed quarantine", endpoint="feed_quarantine", url="feed-quarantine", category="Admin")

@@ -23,7 +23,7 @@
     tr.setAttribute("data-cursor", r.cursor);
     if (r.flagged) { tr.className = "table-warning"; }
     cell(tr, r.time.slice(0, 19).replace("T", " "), "text-nowrap");
-    cell(tr, r.type + (r.direct ? " (DM)" : ""));
+    cell(tr, (r.type_label || r.type) + (r.direct ? " (direct)" : ""));
     cell(tr, r.room || "\u2014");
     cell(tr, (r.from || "") + (r.to ? " \u2192 " + r.to : ""));
     cell(tr, r.text || "");

@@ -60,7 +60,7 @@ def test_viewer_sees_no_admin_menu_and_no_write_controls(app, live_server, brows
         assert page.locator(WRITE_CONTROLS).count() == 0, view.endpoint
         assert page.locator("text=With selected").count() == 0, view.endpoint
     page.goto(f"{live_server}/system_users/")
-    assert "Forbidden" in page.content()
+    assert "Your account is not allowed to open this page." in page.content()
 
 
 def test_log_out(app, live_server, browser_page, make_user):

@@ -64,9 +64,10 @@ def people(app):
 
 
 def _panel_urls(app) -> list[str]:
-    """Every page in the admin's menu (categories' children included), as an admin sees it."""
+    """Every page in the admin's menu (categories' children included), as an admin sees it, and Home (the brand)."""
+    admin = app.extensions["mhc_admin"]
     with app.test_request_context():
-        views = [view for view in app.extensions["mhc_admin"]._views if view.is_visible()]
+        views = [view for view in admin._views if view.is_visible() or view is admin.index_view]
         return sorted({url_for(f"{view.endpoint}.{view._default_view}") for view in views})
 
 

@@ -75,7 +75,7 @@ def test_the_jobs_page_shows_a_silent_run_as_abandoned(app, client, login_as):
     login_as("admin")
     page = client.get("/jobs/").get_data(as_text=True)
     assert f'data-run="{dead.id}" data-status="failed"' in page
-    assert recovery.ABANDONED in page
+    assert ">Worker stopped</a>" in page
     assert f'data-run="{alive.id}" data-status="running"' in page
     progress = client.get(f"/jobs/progress.json?ids={dead.id},{alive.id}").get_json()
     assert (progress[str(dead.id)]["status"], progress[str(alive.id)]["status"]) == ("failed", "running")

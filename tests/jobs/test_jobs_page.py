@@ -16,9 +16,12 @@ def test_failed_run_shows_error_and_can_be_retried(app, client, login_as, auth):
     assert failed.status == "failed"
     admin = login_as("admin")
     page = client.get("/jobs/").get_data(as_text=True)
-    assert "RuntimeError: selftest asked to fail" in page
+    assert 'data-cause="unexpected"' in page and ">Unexpected error</a>" in page  # the label only
+    assert "RuntimeError: selftest asked to fail" not in page
     assert 'data-testid="retry"' in page
     detail = client.get(f"/jobs/{failed.id}/").get_data(as_text=True)
+    assert "Something unexpected went wrong; nothing half-done was kept." in detail
+    assert "RuntimeError: selftest asked to fail" in detail
     assert "Traceback (most recent call last)" in detail
     assert "raise RuntimeError(&#34;selftest asked to fail&#34;)" in detail or "selftest asked to fail" in detail
 

@@ -141,7 +141,10 @@ def test_listener_error_shown_on_settings_page(client, login_as, app):
     db.session.commit()
     login_as("admin")
     html = client.get("/events-api/").get_data(as_text=True)
-    assert 'data-testid="listener-error">EventsTokenError: refused (HTTP 401)</span>' in html
+    assert (
+        'data-testid="listener-error"><strong>Token refused:</strong> '
+        "The Events API refused the token: it expired or was replaced.</span>"
+    ) in html
 
 
 def test_hudson_dashboard_numbers_and_charts(client, login_as, app):
