@@ -184,6 +184,7 @@ class SecuredModelView(PermissionMixin, ModelView):
             action=action,
             object_type=model.__tablename__,
             object_id=self.get_pk_value(model),
+            object_label=audit.label_of(model),
             actor_id=current_user.id if current_user.is_authenticated else None,
             changes=changes,
             remote_addr=request.remote_addr,

@@ -92,7 +92,7 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/cancel", methods=["POST"])
     def cancel(self, run_id):
         try:
-            control.cancel(uuid_or_404(run_id))
+            control.cancel(uuid_or_404(run_id), actor_id=current_user.id)
             flash("Run cancelled.", "success")
         except control.JobStateError as exc:
             flash(f"Not cancelled: {exc}", "error")

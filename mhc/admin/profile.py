@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, jsonify, redirect, request, url_for
 from flask_admin import expose
 
+from mhc.admin.audit_log import history_url
 from mhc.admin.base import SecuredBaseView
 from mhc.admin.users import actions
 from mhc.admin.users.formatters import thumbnail_url
@@ -53,6 +54,7 @@ class ProfileView(SecuredBaseView):
             live_show=header.live_show,
             row_actions=actions.buttons(lambda name: can(actions.PERMISSIONS[name])),
             can_edit=can(perms.MANAGE_USERS),
+            history=history_url("persons", person.id) if can(perms.VIEW_AUDIT_LOG) else None,
         )
 
     @expose("/<username>/followers.json")

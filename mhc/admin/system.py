@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
-
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from mhc.admin import two_factor
+from mhc.admin import audit_log, two_factor
 from mhc.admin.base import SecuredBaseView, SecuredModelView, SecureForm
 from mhc.auth import current_session_token
 from mhc.auth import permissions as perms
 from mhc.extensions import db
-from mhc.models import AuditLog, SystemPermission, SystemRole, SystemUser
+from mhc.models import SystemPermission, SystemRole, SystemUser
 from mhc.services.access import accounts, login_sessions
 
 CATEGORY = "Admin"
@@ -38,6 +33,7 @@ class SystemUserView(SecuredModelView):
     """People who log into the panel; the password is write-only and the hash never leaves the database."""
 
     permission = edit_permission = perms.MANAGE_SYSTEM_USERS
+    edit_template = "admin/audit/system_user_edit.html"  # the form, with a link to the user's history
     action_permissions = {
         "deactivate": perms.MANAGE_SYSTEM_USERS,
         "activate": perms.MANAGE_SYSTEM_USERS,
@@ -166,61 +162,9 @@ def _posted_grants() -> dict[str, set[str]]:
     return wanted
 
 
-class FilterAtAfter(DateTimeGreaterFilter):
-    """When after a UTC date-time (the form gives naive times; they are UTC)."""
-
-    def clean(self, value):
-        return super().clean(value).replace(tzinfo=UTC)
-
-
-class FilterAtBefore(DateTimeSmallerFilter):
-    """When before a UTC date-time."""
-
-    def clean(self, value):
-        return super().clean(value).replace(tzinfo=UTC)
-
-
-class FilterAtBetween(DateTimeBetweenFilter):
-    """When between two UTC date-times."""
-
-    def clean(self, value):
-        return [v.replace(tzinfo=UTC) for v in super().clean(value)]
-
-
-def _format_diff(view, context, model, name):
-    if not model.diff:
-        return ""
-    return Markup("<code class='small'>{}</code>").format(json.dumps(model.diff, sort_keys=True))
-
-
-class AuditLogView(SecuredModelView):
-    """Who changed what, when; read-only."""
-
-    permission = perms.VIEW_AUDIT_LOG
-    edit_permission = None
-    export_permission = perms.VIEW_AUDIT_LOG
-    export_types = ["csv"]
-    can_view_details = True
-    column_list = ["at", "username", "action", "object_type", "object_id", "remote_addr", "diff"]
-    column_labels = {"at": "When", "username": "User", "object_type": "Object type", "object_id": "Object id"}
-    column_filters = [
-        "username",
-        "action",
-        "object_type",
-        "object_id",
-        FilterAtAfter(AuditLog.at, "When (UTC)"),
-        FilterAtBefore(AuditLog.at, "When (UTC)"),
-        FilterAtBetween(AuditLog.at, "When (UTC)"),
-    ]
-    column_searchable_list = ["username", "object_id"]
-    column_default_sort = ("at", True)
-    column_formatters = {"diff": _format_diff}
-    column_formatters_export = {"diff": lambda v, c, m, n: json.dumps(m.diff, sort_keys=True) if m.diff else ""}
-
-
 def register(admin) -> None:
     """Add the Admin nav entries."""
     admin.add_view(SystemUserView(SystemUser, db, name="System Users", endpoint="system_users", category=CATEGORY))
     admin.add_view(RoleGrantsView(name="Roles & Permissions", endpoint="system_roles", category=CATEGORY))
-    admin.add_view(AuditLogView(AuditLog, db, name="Audit Log", endpoint="audit_log", category=CATEGORY))
+    audit_log.register(admin, CATEGORY)
     two_factor.register(admin)

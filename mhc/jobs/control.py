@@ -16,6 +16,7 @@ from mhc.jobs.queue import JobsUnavailable, queues
 from mhc.jobs.recovery import dead_after, live_workers
 from mhc.jobs.runs import enqueue
 from mhc.models import JobRun, WorkerHeartbeat, parse_uuid, utcnow
+from mhc.services import audit
 
 RETRYABLE = ("failed", "cancelled")
 # Where a kind runs when RQ no longer remembers the original job's queue.
@@ -67,8 +68,9 @@ def retry(run_id, actor_id: uuid.UUID | None = None) -> JobRun:
     )
 
 
-def cancel(run_id) -> JobRun:
-    """Cancel a queued run: drop it from RQ when reachable; the runner skips cancelled rows anyway."""
+def cancel(run_id, actor_id: uuid.UUID | None = None) -> JobRun:
+    """Cancel a queued run: drop it from RQ when reachable; the runner skips cancelled rows anyway. Audited
+    in the same commit."""
     run = _run(run_id)
     if run.status != "queued":
         raise JobStateError(f"only queued runs can be cancelled; this one is {run.status}")
@@ -77,6 +79,7 @@ def cancel(run_id) -> JobRun:
     except (NoSuchJobError, InvalidJobOperation, redis.RedisError):
         pass  # the row below is what the runner checks before starting
     run.status, run.finished_at, run.error = "cancelled", utcnow(), "cancelled before it started"
+    audit.record_change(db.session, run, "cancel", actor_id=actor_id, changes={"status": ["queued", "cancelled"]})
     db.session.commit()
     return run
 

@@ -15,6 +15,7 @@ from mhc.jobs.queue import JobsUnavailable, queues
 from mhc.jobs.recovery import mark_stale_runs
 from mhc.models import JobRun, utcnow
 from mhc.models.jobs import ACTIVE_STATUSES
+from mhc.services import audit
 
 JOB_TIMEOUT_SECONDS = 3600
 # The function RQ calls for every run (stored in Redis with each queued job: keep this path working).
@@ -41,14 +42,17 @@ def active_run(lock_key: str) -> JobRun | None:
 
 
 def insert_run(run: JobRun) -> JobRun:
-    """Insert and commit a new run; JobAlreadyRunning (naming the holder) when its lock key is taken.
+    """Insert and commit a new run (audited when a person starts it); JobAlreadyRunning (naming the holder)
+    when its lock key is taken.
 
     The unique index on active lock keys decides (docs/production.md, "One run per lock"): the check first
     only gives the usual answer without a failed insert and frees a key whose holder's worker died.
     """
     if run.lock_key and (holder := active_run(run.lock_key)):
         raise JobAlreadyRunning(holder)
+    run.id = run.id or uuid.uuid4()
     for attempt in range(2):
+        _audit_start(run)
         db.session.add(run)
         try:
             db.session.commit()
@@ -61,6 +65,15 @@ def insert_run(run: JobRun) -> JobRun:
             if attempt:  # not the lock (or its holder ended twice in a row): a real error
                 raise
     raise AssertionError("unreachable")
+
+
+def _audit_start(run: JobRun) -> None:
+    """A run a person starts is audited in the commit that inserts it ("retry" when it retries another)."""
+    if run.started_by_id is None:
+        return
+    retry = run.retry_of_id is not None
+    changes = {"retry_of": [None, str(run.retry_of_id)]} if retry else None
+    audit.record_change(db.session, run, "retry" if retry else "start", actor_id=run.started_by_id, changes=changes)
 
 
 def enqueue(

@@ -22,6 +22,9 @@ class AuditLog(db.Model):
     username: Mapped[str | None] = mapped_column(Text, comment="Who acted, kept if the user is deleted")
     object_type: Mapped[str] = mapped_column(String(64), nullable=False)
     object_id: Mapped[str | None] = mapped_column(String(64))
+    object_label: Mapped[str | None] = mapped_column(
+        Text, comment="The object's name when the row was written, shown once the object is gone"
+    )
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     diff: Mapped[dict | None] = mapped_column(JSONType)
     remote_addr: Mapped[str | None] = mapped_column(String(64))

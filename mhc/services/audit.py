@@ -45,11 +45,13 @@ def record(
     changes: dict | None = None,
     remote_addr: str | None = None,
     username: str | None = None,
+    object_label: str | None = None,
 ) -> AuditLog:
     """Add one audit row for what `actor_id` (None: the system) did (the caller commits).
 
     The row keeps the actor's username as it is now, so it still reads right after a rename or deletion;
-    `username` overrides it (a refused login records the name typed)."""
+    `username` overrides it (a refused login records the name typed). `object_label` is the object's name
+    now, shown once the object is gone (docs/operator.md#reading-the-audit-log)."""
     if username is None and actor_id is not None:
         actor = session.get(SystemUser, actor_id)
         username = actor.username if actor is not None else None
@@ -59,6 +61,7 @@ def record(
         username=username,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
+        object_label=None if object_label is None else str(object_label)[:LABEL_MAX],
         action=action,
         diff=changes or None,
         remote_addr=remote_addr,
@@ -70,6 +73,24 @@ def record(
 # The log names a kind of stored object by its table, except system users and roles, which it has always
 # named in the singular: kept, so filters and old rows still match.
 OBJECT_TYPES = {"system_users": "system_user", "system_roles": "system_role"}
+
+
+# Sign-ins are their own list in the log (they would drown the changes): these actions are sign-ins.
+SIGN_IN_ACTIONS = ("login", "login_password", "login_failed", "login_throttled", "logout")
+LABEL_MAX = 200
+
+
+def label_of(obj) -> str | None:
+    """The name a person reads for a stored object: a username, a name, a job run's kind; a profile by its
+    person's username. None when the object has none."""
+    if obj.__tablename__ == "profiles":
+        person = getattr(obj, "person", None)
+        return person.username if person is not None else None
+    for attr in ("username", "name", "kind"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def object_type(obj) -> str:
@@ -89,8 +110,8 @@ def record_change(
         object_id=obj.id,
         actor_id=actor_id,
         changes=changes,
-        **extra,
+        **{"object_label": label_of(obj), **extra},
     )
 
 
-__all__ = ["diff", "object_type", "record", "record_change"]
+__all__ = ["SIGN_IN_ACTIONS", "diff", "label_of", "object_type", "record", "record_change"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from mhc.logs import remember_secret
 from mhc.models import StoredSecret, utcnow
-from mhc.services import crypto
+from mhc.services import audit, crypto
 from mhc.services.crypto import SecretsUndecryptable
 
 __all__ = ["SecretsUndecryptable"]  # re-exported: callers catch it from here
@@ -141,10 +141,14 @@ def delete(session: Session, name: str) -> None:
         session.delete(row)
 
 
-def store_cookies(session: Session, raw: str) -> int:
-    """Parse and store the owner's Chaturbate cookies; commit; return how many were stored."""
+def store_cookies(session: Session, raw: str, *, actor_id=None) -> int:
+    """Parse and store the owner's Chaturbate cookies, audited by count only; commit; return how many."""
     cookies = parse_cookies(raw)
     put(session, COOKIES, json.dumps(cookies))
+    changes = {"count": [None, len(cookies)]}
+    audit.record(
+        session, action="secret_set", object_type="stored_secret", object_id=COOKIES, actor_id=actor_id, changes=changes
+    )
     session.commit()
     return len(cookies)
 

@@ -37,6 +37,7 @@ def set_excluded(session: Session, person_ids: Iterable, excluded: bool, *, acto
                 action="update",
                 object_type="persons",
                 object_id=row.id,
+                object_label=row.username,
                 actor_id=actor_id,
                 changes={"is_excluded": [not excluded, excluded]},
             )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mhc.models import Person, PriorityLookup, Profile, Role, parse_uuid, parse_uuids, utcnow
 from mhc.models.priorities import STATUSES
-from mhc.services import persons
+from mhc.services import audit, persons
 
 LEVELS = (1, 2)
 
@@ -32,8 +32,13 @@ def set_priority(
     if not ids:
         return 0
     now = utcnow()
-    ids = list(session.scalars(select(Person.id).where(Person.id.in_(ids))))
-    existing = set(session.scalars(select(PriorityLookup.person_id).where(PriorityLookup.person_id.in_(ids))))
+    rows = session.execute(
+        select(Person.id, Person.username, PriorityLookup.priority)
+        .outerjoin(PriorityLookup, PriorityLookup.person_id == Person.id)
+        .where(Person.id.in_(ids))
+    ).all()
+    ids = [r.id for r in rows]
+    existing = {r.id for r in rows if r.priority is not None}
     values = {
         "priority": level,
         "status": "queued",
@@ -50,6 +55,17 @@ def set_priority(
     new = [{**values, "person_id": pid, "note": note, "created_at": now} for pid in ids if pid not in existing]
     if new:
         session.execute(insert(PriorityLookup), new)
+    for row in rows:  # one row per person, so each person's History shows it (same transaction)
+        before = f"P{row.priority}" if row.priority else None
+        audit.record(
+            session,
+            action="set_priority",
+            object_type="persons",
+            object_id=row.id,
+            object_label=row.username,
+            actor_id=actor_id,
+            changes={"priority": [before, f"P{level}"]},
+        )
     session.commit()
     return len(ids)
 
