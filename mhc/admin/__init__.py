@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_admin import Admin, expose
+from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from mhc.admin import events, follows, hudson, jobs, profile, system, users
-from mhc.admin.base import PanelIndexView
-from mhc.extensions import db
-from mhc.services import stats
+from mhc.admin import account, alerts, events, follows, hudson, jobs, profile, system, users, words
+from mhc.admin.home import HomeView
 from mhc.web_security import csp_nonce
-
-
-class HomeView(PanelIndexView):
-    """Index: real counts of what the panel holds."""
-
-    @expose("/")
-    def index(self):
-        return self.render("admin/home.html", counts=stats.dashboard_counts(db.session))
 
 
 def init_admin(app: Flask) -> Admin:
@@ -35,17 +25,22 @@ def init_admin(app: Flask) -> Admin:
     for register in _view_groups():
         register(admin)
     app.extensions["mhc_admin"] = admin
+    words.init_words(app)
     return admin
 
 
 def _view_groups():
-    """Each nav group module exposes register(admin)."""
+    """Each nav group module exposes register(admin); the nav reads in this order: Users | Profile | Hudson |
+    Events | Admin (Admin's entries in the order below)."""
     return [
         users.register,
         profile.register,
+        hudson.register,
+        events.register,
         system.register,
         jobs.register,
         follows.register,
-        hudson.register,
-        events.register,
+        events.register_admin,
+        alerts.register,
+        account.register,
     ]

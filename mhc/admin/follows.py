@@ -19,9 +19,11 @@ from mhc.models import JobRun, parse_uuid, utcnow
 from mhc.services import secrets
 from mhc.services.follows import follow_ledger, held_lists, sync
 from mhc.services.follows.direction import Direction
+from mhc.services.follows.ledger_types import NAME_GROUPS, NamesQuery
 
 CATEGORY = "Admin"
 MAX_UPLOAD_FILES = 50
+NAMES_PER_PAGE = 50
 MAX_PROBLEMS_SHOWN = 5  # flashed messages live in the session cookie: a few short ones
 
 
@@ -59,7 +61,7 @@ class FollowListsView(SecuredBaseView):
     @expose("/cookies", methods=["POST"])
     def cookies(self):
         try:
-            count = secrets.store_cookies(db.session, request.form.get("cookies", ""))
+            count = secrets.store_cookies(db.session, request.form.get("cookies", ""), actor_id=current_user.id)
             flash(f"Saved {count} cookies. They are stored server-side and never shown again.", "success")
         except secrets.CookieFormatError as exc:
             flash(f"Cookies not saved: {shorten(exc)}", "error")
@@ -77,7 +79,31 @@ class FollowListsView(SecuredBaseView):
                 flash(f"Not imported: {shorten(problem)}", "error")
             return redirect(url_for(".index"))
         held = sync.preview(db.session, listed, utcnow(), actor_id=current_user.id, settings=_settings())
-        return self.render("admin/follows/preview.html", direction=direction, result=held.result, held=held)
+        return self._preview_page(held, direction, NamesQuery(per_page=NAMES_PER_PAGE))
+
+    @expose("/held/<held_id>")
+    def held(self, held_id):
+        """A held list's page (an import preview, or a sync the guard held): counts and names, paged and
+        searched by GET; the list stays on the server and nothing here writes."""
+        query = _names_query()
+        review = sync.review(db.session, uuid_or_404(held_id), query, settings=_settings())
+        if review is None:
+            flash("That list is no longer waiting: it was applied, or it expired.", "error")
+            return redirect(url_for(".index"))
+        return self._preview_page(review.held, review.direction, query, review.run_id, review.stale)
+
+    def _preview_page(self, held, direction, query, run_id=None, stale=None):
+        return self.render(
+            "admin/follows/preview.html",
+            direction=direction,
+            result=held.result,
+            held=held,
+            names=held.names,
+            groups=NAME_GROUPS,
+            query=query,
+            run_id=run_id,
+            stale=stale,
+        )
 
     @expose("/import/apply", methods=["POST"])
     def apply(self):
@@ -135,6 +161,18 @@ class FollowListsView(SecuredBaseView):
 
     def _progress_url(self, run) -> str:
         return url_for(".run_progress", run_id=run.id)
+
+
+def _names_query() -> NamesQuery:
+    """The search, and which group's page, from the query string (anything odd means the first page)."""
+    group = request.args.get("group")
+    page = request.args.get("page", "1")
+    return NamesQuery(
+        search=request.args.get("q", "")[:64],
+        group=group if group in NAME_GROUPS else None,
+        page=int(page) if page.isascii() and page.isdigit() and 0 < len(page) <= 6 and int(page) > 0 else 1,
+        per_page=NAMES_PER_PAGE,
+    )
 
 
 def _uploads():

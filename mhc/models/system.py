@@ -78,6 +78,9 @@ class SystemUser(db.Model):
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
     )
     last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    home_seen_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, comment="When this user last opened Home: its 'since your last visit' starts here"
+    )
     # Bumped whenever every session of this user must end (password, role, (de)activation, "log out everywhere");
     # a login session opened under an older version is refused.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))

@@ -58,6 +58,8 @@ PERMISSION_TABLE: dict[str, dict] = {
     "account_two_factor.confirm": {"POST": LOGIN_ONLY},
     "account_two_factor.regenerate": {"POST": LOGIN_ONLY},
     "account_two_factor.disable": {"POST": LOGIN_ONLY},
+    "account.index": {"GET": LOGIN_ONLY},
+    "account.password": {"POST": LOGIN_ONLY},
     # --- Admin: system users ---
     "system_users.index_view": {"GET": _SU},
     "system_users.create_view": {"GET": _SU, "POST": _SU},
@@ -157,6 +159,16 @@ PERMISSION_TABLE: dict[str, dict] = {
     "follows.sync": {"POST": perms.MANAGE_JOBS, "_form": {"direction": "bogus"}},
     "follows.run_progress": {"GET": perms.MANAGE_JOBS},
     "follows.confirm": {"POST": perms.MANAGE_JOBS},
+    "follows.held": {"GET": perms.MANAGE_JOBS},
+    # --- Admin: alerts (channels, rules, delivery log); ids of rows that do not exist: refused with a flash ---
+    "alerts.index": {"GET": perms.MANAGE_ALERTS},
+    "alerts.add_channel": {"POST": perms.MANAGE_ALERTS},
+    "alerts.send_test": {"POST": perms.MANAGE_ALERTS, "_args": {"channel_id": 1}},
+    "alerts.set_channel_enabled": {"POST": perms.MANAGE_ALERTS, "_args": {"channel_id": 1}},
+    "alerts.remove_channel": {"POST": perms.MANAGE_ALERTS, "_args": {"channel_id": 1}},
+    "alerts.save_rule": {"POST": perms.MANAGE_ALERTS},
+    "alerts.remove_rule": {"POST": perms.MANAGE_ALERTS, "_args": {"rule_id": 1}},
+    "alerts.retry_delivery": {"POST": perms.MANAGE_ALERTS, "_args": {"delivery_id": 1}},
     # --- Events: reading events = view_users (they are about platform users); tokens = manage_jobs ---
     "events.index": {"GET": perms.VIEW_USERS},
     "events.feed": {"GET": perms.VIEW_USERS},

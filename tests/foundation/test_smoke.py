@@ -1,4 +1,4 @@
-"""The panel starts, requires login, and shows real counts once logged in."""
+"""The panel starts, requires login, and shows what needs attention once logged in."""
 
 
 def test_index_requires_login(client):
@@ -7,11 +7,11 @@ def test_index_requires_login(client):
     assert response.headers["Location"].startswith("/login")
 
 
-def test_index_shows_counts_after_login(client, login_as):
+def test_index_shows_what_needs_attention_after_login(client, login_as):
     login_as("admin")
     page = client.get("/").get_data(as_text=True)
-    assert 'data-count="Persons"' in page
-    assert ">0<" in page
+    assert 'data-testid="attention"' in page
+    assert 'data-testid="today-followers">\n      <span class="h4 mb-0">0<' in page
 
 
 def test_each_page_has_one_title(client, login_as):

@@ -343,7 +343,8 @@ def test_2_held_followers_sync_is_confirmed_from_the_web(stack, page, report):
         workers = [stack.tmp / "hosts" / n for n in ("worker1", "worker2")]
         with _hidden(workers):
             page.goto(f"{base}/follow-lists/")
-            page.click(f"tr[data-run-id='{run_id}'] [data-testid=confirm-held]")
+            page.click(f"tr[data-run-id='{run_id}'] [data-testid=review-held]")
+            page.click("[data-testid=confirm-held]")
             page.wait_for_selector(".alert")
             flashed = page.locator(".alert").first.inner_text()
         flashed = flashed.replace("×", "").strip()  # the alert's close button

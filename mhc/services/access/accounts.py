@@ -85,7 +85,7 @@ def create_user(
     if role is None:
         raise AccountError(f"no such role: {role_name}")
     username, email = _clean_identity(username, email)
-    _check_password(password)
+    check_password(password)
     _refuse_clash(session, username, email)
     user = SystemUser(username=username, email=email, password_hash=hash_password(password), role=role, is_active=True)
     session.add(user)
@@ -152,7 +152,8 @@ def _clean_identity(username: str, email: str) -> tuple[str, str]:
     return clean_username(username), clean_email(email)
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
+    """AccountError unless the password follows the rules every new password must (creation, reset, own change)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
 
@@ -248,7 +249,7 @@ def update_user(
     if is_active is not None:
         user.is_active = bool(is_active)
     if new_password:
-        _check_password(new_password)
+        check_password(new_password)
         user.password_hash = hash_password(new_password)
     changes = audit.diff(before, _snapshot(user))
     if changes.keys() & SESSION_ENDING_FIELDS:

@@ -31,6 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mhc.models import FollowPending, Person, Profile, normalise_username, utcnow
+from mhc.services.alerts import firing as alert_firing
+from mhc.services.alerts import outbox as alert_outbox
 from mhc.services.follows.direction import Columns
 from mhc.services.follows.ledger_types import (
     COLUMNS,
@@ -39,6 +41,8 @@ from mhc.services.follows.ledger_types import (
     ApplyResult,
     FollowListError,
     FollowObservation,
+    NamesPage,
+    NamesQuery,
 )
 from mhc.services.follows.list_apply import ListApply
 from mhc.services.follows.observations import apply_observations
@@ -58,6 +62,7 @@ __all__ = [
     "normalise_names",
     "pending_persons",
     "preview_follow_list",
+    "preview_with_names",
 ]
 
 DEFAULT_SHARE, DEFAULT_MIN = 0.20, 10
@@ -121,12 +126,20 @@ def apply_follow_list(
         sql.confirm_listed()
         result.removed = sql.unmark_missing(source, run_id)
         sql.settle_pending(run_id)
+        # Alerts read who changed from the apply's own table, in this transaction (docs/alerts.md#when-rules-fire).
+        alerts = (
+            alert_firing.on_list_apply(session, direction, sql.changed, observed_at)
+            if result.added or result.removed
+            else 0
+        )
         sql.drop()
         session.commit()
     except Exception:
         session.rollback()
         raise
     session.expire_all()
+    if alerts:
+        alert_outbox.dispatch()
     return result
 
 
@@ -139,19 +152,36 @@ def preview_follow_list(
     guard: MassRemovalGuard = MassRemovalGuard(),
 ) -> ApplyResult:
     """The counts applying this complete list would give, and whether the guard would hold it; writes nothing."""
+    return preview_with_names(session, direction, usernames, None, observed_at, pending_after, guard)[0]
+
+
+def preview_with_names(
+    session: Session,
+    direction: str,
+    usernames,
+    query: NamesQuery | None,
+    observed_at: datetime | None = None,
+    pending_after: timedelta | None = None,
+    guard: MassRemovalGuard = MassRemovalGuard(),
+) -> tuple[ApplyResult, dict[str, NamesPage]]:
+    """The preview's counts and, for `query`, a page of names per group, both from the one plan; writes nothing."""
     observed_at = observed_at or utcnow()
     cols, names = _check(direction, usernames, observed_at, "manual_import")
     session.flush()
     sql = ListApply(session, cols, direction, observed_at, pending_after)
+    pages: dict[str, NamesPage] = {}
     try:
         sql.load(names)
         result = sql.plan(len(names))
         result.reason = confirmation_needed(result, guard)
         result.held, result.applied = result.reason is not None, False
+        if query is not None:
+            pages = sql.group_names(query)
+            result.created = sql.to_create()
         sql.drop()
     finally:
         session.rollback()
-    return result
+    return result, pages
 
 
 def _check(direction: str, usernames, observed_at: datetime, source: str) -> tuple[Columns, list[str]]:

@@ -53,3 +53,49 @@ class ApplyResult:
 
 class FollowListError(ValueError):
     """The list cannot be applied as given (unknown direction, invalid usernames, naive time)."""
+
+
+# The groups of persons a preview names, in the order a page shows them (list_apply.ListApply.names).
+NAME_GROUPS = ("added", "removed", "created", "pending")
+
+
+@dataclass(frozen=True)
+class NamesQuery:
+    """Which names of a preview to read: one page per group, the searched-for part of a username, and
+    which group is being paged (the others show their first page)."""
+
+    search: str = ""
+    group: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+    def offset(self, group: str) -> int:
+        """Where this group's page starts."""
+        return (max(self.page, 1) - 1) * self.per_page if group == self.group else 0
+
+
+@dataclass(frozen=True)
+class PreviewName:
+    """One person a preview names; `exists` is False for a username the apply would create."""
+
+    username: str
+    exists: bool
+
+
+@dataclass(frozen=True)
+class NamesPage:
+    """One page of one group's names, ordered by username, and how many match the search in all."""
+
+    group: str
+    total: int
+    offset: int
+    limit: int
+    names: list[PreviewName]
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1 if self.limit else 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1

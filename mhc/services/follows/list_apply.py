@@ -18,7 +18,7 @@ from mhc.models.persons import role_changes_sql
 from mhc.models.types import UTCDateTime, parse_uuid
 from mhc.services import persons
 from mhc.services.follows.direction import Columns
-from mhc.services.follows.ledger_types import ApplyResult
+from mhc.services.follows.ledger_types import NAME_GROUPS, ApplyResult, NamesPage, NamesQuery, PreviewName
 
 # The start of the follow period an unfollow at {at} ends: the newest follow row before it.
 PERIOD_START = (
@@ -247,6 +247,45 @@ class ListApply:
                 "NOT IN (SELECT person_id FROM follow_pending WHERE direction = :d)",
                 run=parse_uuid(run_id) if run_id else None,
             )
+
+    def group_names(self, query: NamesQuery) -> dict[str, NamesPage]:
+        """One page of names per preview group, read-only from `follow_apply` with the very conditions the
+        writes use, so the names shown and the counts applied cannot disagree (docs/operator.md#import-preview)."""
+        groups = {
+            "added": self.ADD,
+            "removed": self.REMOVE,
+            "created": "listed = 1 AND is_new = 1",
+            "pending": f"({self.MISSING}) AND NOT ({self.REMOVE})",
+        }
+        search = query.search.strip().lower()[:64]
+        like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches = " AND coalesce(a.username, p.username) LIKE :like ESCAPE '\\'" if search else ""
+        rows = "FROM {apply} a LEFT JOIN persons p ON p.id = a.person_id AND a.is_new = 0 WHERE "
+        pages = {}
+        for group in NAME_GROUPS:
+            where = rows + groups[group] + matches
+            total = int(self.run("SELECT count(*) " + where, like=like).scalar() or 0)
+            last = max(total - 1, 0) // query.per_page * query.per_page  # a page past the end shows the last
+            offset = min(query.offset(group), last)
+            found = self.run(
+                "SELECT coalesce(a.username, p.username) AS username, 1 - a.is_new AS person_exists "
+                + where
+                + " ORDER BY 1 LIMIT :limit OFFSET :offset",
+                like=like,
+                limit=query.per_page,
+                offset=offset,
+            )
+            names = [PreviewName(name, bool(exists)) for name, exists in found]
+            pages[group] = NamesPage(group, total, offset, query.per_page, names)
+        return pages
+
+    def to_create(self) -> int:
+        """How many listed usernames name no person yet (the persons an apply would create)."""
+        return int(self.run("SELECT count(*) FROM {apply} WHERE listed = 1 AND is_new = 1").scalar() or 0)
+
+    def changed(self, action: str) -> sa.Select:
+        """The person ids this apply followed (`follow`) or unfollowed (`unfollow`), read from `follow_apply`."""
+        return sa.select(self.ROWS.c.person_id).where(text(self.ADD if action == "follow" else self.REMOVE))
 
     def _history(self, action: str, where: str, source: str, run_id) -> int:
         # An unfollow row records when the follow period it ends began (the newest follow before it).

@@ -23,10 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mhc.models import FollowEvent, FollowPending, HeldFollowList, Profile, utcnow
+from mhc.services import audit
 from mhc.services.follows import held_lists
 from mhc.services.follows.direction import Direction
 from mhc.services.follows.follow_import import ImportList, ImportSettings, follower_yardstick, read_import_files
-from mhc.services.follows.follow_ledger import ApplyResult, MassRemovalGuard, apply_follow_list, preview_follow_list
+from mhc.services.follows.follow_ledger import ApplyResult, MassRemovalGuard, apply_follow_list, preview_with_names
+from mhc.services.follows.ledger_types import NamesPage, NamesQuery
 
 PREVIEW_MAX_AGE = timedelta(hours=1)  # an import preview: the operator is looking at it now
 HELD_MAX_AGE = timedelta(days=7)  # a held sync waits for an admin; an older read is better read again
@@ -61,6 +63,20 @@ class Held:
     held_id: uuid.UUID
     fingerprint: str
     result: ApplyResult | None = None
+    names: dict[str, NamesPage] = field(default_factory=dict)  # a page of names per group (NAME_GROUPS)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A held list not applied yet, as its page shows it: what applying it now would change, with names,
+    and why it may not be applied any more (`stale`, None while it may)."""
+
+    held: Held
+    direction: Direction
+    source: str
+    run_id: uuid.UUID | None
+    observed_at: datetime
+    stale: str | None
 
 
 def read_import(
@@ -120,9 +136,13 @@ def preview(
     actor_id: uuid.UUID | None,
     settings: FollowSettings,
     max_age: timedelta = PREVIEW_MAX_AGE,
+    query: NamesQuery | None = None,
 ) -> Held:
-    """What applying an imported list would change, kept server-side for `apply`; one commit."""
-    result = preview_follow_list(session, listed.direction, listed.usernames, observed_at, guard=settings.guard)
+    """What applying an imported list would change (with a page of names per group), kept server-side for
+    `apply`; one commit."""
+    result, names = preview_with_names(
+        session, listed.direction, listed.usernames, query or NamesQuery(), observed_at, guard=settings.guard
+    )
     held = hold(
         session,
         listed.direction,
@@ -132,7 +152,32 @@ def preview(
         actor_id=actor_id,
         max_age=max_age,
     )
-    return Held(held.held_id, held.fingerprint, result)
+    return Held(held.held_id, held.fingerprint, result, names)
+
+
+def review(session: Session, held_id: uuid.UUID, query: NamesQuery, *, settings: FollowSettings) -> Review | None:
+    """A held list not applied yet, previewed against the follow state now with one page of names per group
+    (None when there is no such list); writes nothing, so its page can be paged and searched freely."""
+    row = held_lists.load(session, held_id)
+    if row is None or row.confirmed_at is not None:
+        return None
+    try:
+        _check_fresh(session, row, row.fingerprint or "")
+        stale = None
+    except StalePreview as exc:
+        stale = str(exc)
+    direction, pending, observed_at = Direction(row.direction), row.pending_minutes, _aware(row.observed_at)
+    kept = (row.id, row.fingerprint or "", row.source, row.run_id)  # the preview ends its transaction
+    result, names = preview_with_names(
+        session,
+        direction,
+        list(row.usernames),
+        query,
+        observed_at,
+        None if pending is None else timedelta(minutes=pending),
+        settings.guard,
+    )
+    return Review(Held(kept[0], kept[1], result, names), direction, kept[2], kept[3], observed_at, stale)
 
 
 def apply(
@@ -153,7 +198,7 @@ def apply(
         _check_fresh(session, row, fingerprint)
         if not held_lists.claim(session, row.id, actor_id):
             raise StalePreview("this list was already applied; nothing changed")
-        return _apply_held(session, row, settings.guard, confirm_mass_removal)
+        return _apply_held(session, row, settings.guard, confirm_mass_removal, actor_id)
     except Exception:
         session.rollback()
         raise
@@ -184,15 +229,16 @@ def apply_now(
     )
     row.confirmed_at, row.confirmed_by_id = now, actor_id
     try:
-        return _apply_held(session, row, settings.guard, confirm_mass_removal)
+        return _apply_held(session, row, settings.guard, confirm_mass_removal, actor_id)
     except Exception:
         session.rollback()
         raise
 
 
-def _apply_held(session: Session, row: HeldFollowList, guard, confirm_mass_removal: bool) -> ApplyResult:
+def _apply_held(session: Session, row: HeldFollowList, guard, confirm_mass_removal: bool, actor_id) -> ApplyResult:
     """The ledger apply of a held list whose confirmation is pending in this transaction: both commit
-    together, or both roll back when the guard holds the list; then the counts are kept on the row."""
+    together (with the audit row), or both roll back when the guard holds the list; then the counts are kept
+    on the row."""
     held_id = row.id
     result = apply_follow_list(
         session,
@@ -207,8 +253,21 @@ def _apply_held(session: Session, row: HeldFollowList, guard, confirm_mass_remov
     )
     if result.applied:
         held_lists.record_applied(session, held_id, summary(result))
+        _audit_apply(session, row, result, actor_id)
         session.commit()
     return result
+
+
+def _audit_apply(session: Session, row: HeldFollowList, result: ApplyResult, actor_id) -> None:
+    """One audit row: a held sync's list confirmed (on its run) or an imported list applied (on the list)."""
+    changes = {"direction": [None, row.direction], "added": [None, result.added], "removed": [None, result.removed]}
+    if row.run_id is not None:
+        target = {"action": "confirm_held", "object_type": "job_runs", "object_id": row.run_id}
+        target["object_label"] = "follow_sync"
+    else:
+        target = {"action": "apply", "object_type": "held_follow_lists", "object_id": row.id}
+        target["object_label"] = f"{row.direction} list"
+    audit.record(session, actor_id=actor_id, changes=changes, **target)
 
 
 def summary(result: ApplyResult) -> dict:

@@ -66,7 +66,7 @@ def test_manual_import_preview_then_apply_with_guard(client, login_as, auth):
     assert "would mark 18 of 30 as unfollowed" in page
     form = confirm_form(page)
     assert sorted(form) == ["csrf_token", "fingerprint", "held_id"]  # the list itself stays on the server
-    assert "fan_11" not in page and "new_fan" not in page
+    assert "fan_11" not in str(form) and "new_fan" not in str(form)
     held = db.session.get(HeldFollowList, uuid.UUID(form["held_id"]))
     assert (held.source, held.direction, held.created_by_id, held.run_id) == (
         "manual_import",
@@ -178,8 +178,10 @@ def hold_for(run: JobRun, names: list[str], at=datetime(2026, 1, 5, tzinfo=UTC))
 
 
 def held_run_form(client, run: JobRun) -> dict:
-    """The Confirm form of a held run on the Follow lists page."""
-    soup = BeautifulSoup(client.get("/follow-lists/").get_data(as_text=True), "html.parser")
+    """The Confirm form of a held run, on the page the Follow lists page links it to (after its names)."""
+    index = BeautifulSoup(client.get("/follow-lists/").get_data(as_text=True), "html.parser")
+    link = index.select_one(f"tr[data-run-id='{run.id}'] a[data-testid=review-held]")["href"]
+    soup = BeautifulSoup(client.get(link).get_data(as_text=True), "html.parser")
     form = soup.select_one(f"form[action='/follow-lists/runs/{run.id}/confirm']")
     return {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
 
