@@ -140,6 +140,7 @@ def _edit_entries(session: Session, person: Person) -> list[TimelineEntry]:
     rows = session.scalars(
         select(AuditLog)
         .where(AuditLog.object_id.in_(ids), AuditLog.object_type.in_(("persons", "profiles")))
+        .where(AuditLog.action != "set_priority")  # the timeline's own priority entry shows it; History lists each
         .order_by(AuditLog.at.desc())
         .limit(TIMELINE_PER_SOURCE)
     )
