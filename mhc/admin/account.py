@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from mhc.admin.base import SecuredBaseView, SecureForm
+from mhc.admin.base import OwnAccountView, SecureForm
 from mhc.auth import current_session_token
 from mhc.extensions import db
 from mhc.services.access import login_throttle, own_password
@@ -22,14 +22,8 @@ class PasswordForm(SecureForm):
     repeated = PasswordField("New password again", validators=[DataRequired(), Length(max=1024)])
 
 
-class AccountView(SecuredBaseView):
+class AccountView(OwnAccountView):
     """Your account page. Every logged-in user may use it, for their own account only."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def is_visible(self) -> bool:
-        return False  # reached from the user menu
 
     @expose("/")
     def index(self):

@@ -67,6 +67,17 @@ class SecuredBaseView(PermissionMixin, BaseView):
         return None
 
 
+class OwnAccountView(SecuredBaseView):
+    """A page about the signed-in user's own account (password, two-factor login): any logged-in user may
+    use it, for their own account only; reached from the user menu, not the navigation."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def is_visible(self) -> bool:
+        return False
+
+
 def time_tag(value: datetime | None, *, seconds: bool = False) -> Markup | str:
     """A UTC timestamp as people read it ("2026-11-25 19:06"), the exact ISO value in its <time> tag."""
     if value is None:

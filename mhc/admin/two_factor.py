@@ -10,7 +10,7 @@ from markupsafe import Markup
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from mhc.admin.base import SecuredBaseView, SecureForm
+from mhc.admin.base import OwnAccountView, SecuredBaseView, SecureForm
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.models import SystemRole
@@ -35,14 +35,8 @@ def qr_svg(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704 (segno's markup: paths and numbers only; the URI is encoded in the modules)
 
 
-class AccountTwoFactorView(SecuredBaseView):
+class AccountTwoFactorView(OwnAccountView):
     """Your own two-factor login: set up with a QR code, confirm, recovery codes, turn off. Any logged-in user."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def is_visible(self) -> bool:
-        return False  # reached from the user menu
 
     @expose("/")
     def index(self):
