@@ -175,7 +175,7 @@ def explain_failure(run) -> ShownFailure | None:
 def failure_url(failure: failures.Failure, run) -> str | None:
     """Where a failure's next step is done: the cookies form, the Events API page or the run's Details."""
     if failure.link == failures.COOKIES:
-        return url_for("follows.index", _anchor="cookies")
+        return url_for("follows.index", _anchor="cookie-import")
     if failure.link == failures.EVENTS_TOKEN:
         return url_for("events_api.index")
     if failure.link == failures.DETAILS and getattr(run, "id", None):

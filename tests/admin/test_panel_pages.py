@@ -188,7 +188,7 @@ def test_follow_lists_page_explains_a_failed_sync_and_links_the_cookies_form(cli
         "Logged out: Chaturbate did not show you as logged in: the cookies have expired."
     )
     step = soup.select_one(f'tr[data-run-id="{run.id}"] [data-testid="next-step"]')
-    assert step["href"] == "/follow-lists/#cookies" and soup.select_one("section#cookies") is not None
+    assert step["href"] == "/follow-lists/#cookie-import" and soup.select_one("section#cookie-import") is not None
     assert "redirected to the login page" not in soup.select_one(f'tr[data-run-id="{run.id}"]').get_text()
 
 

@@ -138,7 +138,7 @@ def test_home_page_links_each_item(client, login_as):
         "missing-events_token",
         "missing-alert_channel",
     }
-    assert items["missing-cookies"].a["href"] == "/follow-lists/#cookies"
+    assert items["missing-cookies"].a["href"] == "/follow-lists/#cookie-import"
     assert items["missing-alert_channel"].a["href"] == "/alerts/"
     assert items["failed-run"].a["href"].startswith("/jobs/")
     assert soup.select_one("[data-testid=today-tokens]")["href"] == "/hudson/"
