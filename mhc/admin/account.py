@@ -1,17 +1,17 @@
-"""Your own account (any logged-in user, from the navbar's user menu): who you are and your password."""
+"""Your own account (any logged-in user, from the navbar's user menu): who you are, your password, your theme."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from wtforms import PasswordField
+from wtforms import PasswordField, RadioField
 from wtforms.validators import DataRequired, Length
 
 from mhc.admin.base import OwnAccountView, SecureForm
 from mhc.auth import current_session_token
 from mhc.extensions import db
-from mhc.services.access import login_throttle, own_password
+from mhc.services.access import login_throttle, own_password, preferences
 
 
 class PasswordForm(SecureForm):
@@ -20,6 +20,12 @@ class PasswordForm(SecureForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
     new = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
     repeated = PasswordField("New password again", validators=[DataRequired(), Length(max=1024)])
+
+
+class ThemeForm(SecureForm):
+    """Light, dark, or follow the device's setting (docs/operator.md#light-and-dark-theme)."""
+
+    theme = RadioField("Theme", choices=list(preferences.THEMES.items()))
 
 
 class AccountView(OwnAccountView):
@@ -56,8 +62,20 @@ class AccountView(OwnAccountView):
         flash(f"Your password is changed{others}.", "success")
         return redirect(url_for(".index"))
 
+    @expose("/theme", methods=["POST"])
+    def theme(self):
+        form = ThemeForm()
+        if not form.validate_on_submit():
+            flash("Choose light, dark or your device's setting; nothing changed.", "error")
+            return self._page(PasswordForm(formdata=None), 400)
+        if preferences.set_theme(db.session, current_user.id, form.theme.data, remote_addr=request.remote_addr):
+            flash(f"Theme saved: {preferences.THEMES[form.theme.data]}.", "success")
+        return redirect(url_for(".index"))
+
     def _page(self, form: PasswordForm, status: int = 200):
-        response = make_response(self.render("admin/account/index.html", form=form, user=current_user), status)
+        theme_form = ThemeForm(formdata=None, theme=preferences.theme_of(current_user))
+        page = self.render("admin/account/index.html", form=form, theme_form=theme_form, user=current_user)
+        response = make_response(page, status)
         response.headers["Cache-Control"] = "no-store"
         return response
 

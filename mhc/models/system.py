@@ -81,6 +81,13 @@ class SystemUser(db.Model):
     home_seen_at: Mapped[object | None] = mapped_column(
         UTCDateTime, comment="When this user last opened Home: its 'since your last visit' starts here"
     )
+    theme: Mapped[str] = mapped_column(
+        Text,
+        nullable=False,
+        default="system",
+        server_default=text("'system'"),
+        comment="The panel's colours for this user: light, dark, or system (follow the device's setting)",
+    )
     # Bumped whenever every session of this user must end (password, role, (de)activation, "log out everywhere");
     # a login session opened under an older version is refused.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))

@@ -9,7 +9,9 @@
  *                                      {"points": [...], "title": "..."}
  *   MHCCharts.autoload(root)           calls load() for every [data-chart][data-url] under root
  *                                      (runs on DOMContentLoaded for document)
- * Options: {height: 160, color: "#2c7be5", yLabel: "", emptyText: "No data"}.
+ * Options: {height: 160, color: (the theme's series colour, panel.css), yLabel: "", emptyText: "No data"}.
+ * Colours come from the theme through CSS classes (mhc-grid, mhc-line, mhc-point, mhc-bar; text inherits
+ * .mhc-chart text); an explicit opts.color / data-color is set as an inline style, which beats the class.
  * All text goes through textContent / setAttribute, never innerHTML, so labels are never parsed as HTML.
  */
 (function (global) {
@@ -26,9 +28,15 @@
   }
 
   function text(parent, x, y, value, attrs) {
-    var t = svgEl("text", Object.assign({ x: x, y: y, "font-size": 10, fill: "#666" }, attrs || {}), parent);
+    var t = svgEl("text", Object.assign({ x: x, y: y, "font-size": 10 }, attrs || {}), parent);
     t.textContent = String(value);
     return t;
+  }
+
+  // A colour the caller chose explicitly; without one, the theme's (panel.css) applies.
+  function paint(node, property, color) {
+    if (color) { node.style[property] = color; }
+    return node;
   }
 
   function toTime(x) {
@@ -115,7 +123,7 @@
     var format = tickFormatter(ticks);
     ticks.forEach(function (t) {
       var y = yScale(t);
-      svgEl("line", { x1: PAD.left, x2: c.width - PAD.right, y1: y, y2: y, stroke: "#eee" }, c.svg);
+      svgEl("line", { x1: PAD.left, x2: c.width - PAD.right, y1: y, y2: y, "class": "mhc-grid" }, c.svg);
       text(c.svg, PAD.left - 4, y + 3, format(t), { "text-anchor": "end", "class": "mhc-ytick" });
     });
   }
@@ -141,9 +149,9 @@
       text(c.svg, xScale(xv), c.height - 6, formatDate(xv, span), { "text-anchor": i === 0 ? "start" : (i === 4 ? "end" : "middle") });
     }
     var d = data.map(function (p, idx) { return (idx ? "L" : "M") + xScale(p.x).toFixed(1) + "," + yScale(p.y).toFixed(1); }).join(" ");
-    svgEl("path", { d: d, fill: "none", stroke: opts.color || "#2c7be5", "stroke-width": 2, "class": "mhc-line" }, c.svg);
+    paint(svgEl("path", { d: d, fill: "none", "stroke-width": 2, "class": "mhc-line" }, c.svg), "stroke", opts.color);
     data.forEach(function (p) {
-      var dot = svgEl("circle", { cx: xScale(p.x), cy: yScale(p.y), r: data.length > 60 ? 1.5 : 3, fill: opts.color || "#2c7be5", "class": "mhc-point" }, c.svg);
+      var dot = paint(svgEl("circle", { cx: xScale(p.x), cy: yScale(p.y), r: data.length > 60 ? 1.5 : 3, "class": "mhc-point" }, c.svg), "fill", opts.color);
       var title = svgEl("title", {}, dot);
       title.textContent = new Date(p.x).toISOString().replace("T", " ").slice(0, 16) + ": " + p.y;
     });
@@ -171,8 +179,9 @@
       var y0 = yScale(0), y1 = yScale(p.value);
       var rect = svgEl("rect", {
         x: x.toFixed(1), y: Math.min(y0, y1).toFixed(1), width: barW.toFixed(1),
-        height: Math.max(Math.abs(y0 - y1), p.value ? 1 : 0).toFixed(1), fill: opts.color || "#2c7be5", "class": "mhc-bar"
+        height: Math.max(Math.abs(y0 - y1), p.value ? 1 : 0).toFixed(1), "class": "mhc-bar"
       }, c.svg);
+      paint(rect, "fill", opts.color);
       var title = svgEl("title", {}, rect);
       title.textContent = p.label + ": " + p.value;
       if (i % labelEvery === 0) {
@@ -195,7 +204,9 @@
       .then(function (body) {
         var points = Array.isArray(body) ? body : (body.points || []);
         var opts = { color: el.getAttribute("data-color") || undefined, emptyText: el.getAttribute("data-empty") || undefined };
-        return kind === "bars" ? bars(el, points, opts) : line(el, points, opts);
+        drawn = drawn.filter(function (chart) { return chart.el !== el; });
+        drawn.push({ el: el, width: el.clientWidth, draw: function () { return kind === "bars" ? bars(el, points, opts) : line(el, points, opts); } });
+        return drawn[drawn.length - 1].draw();
       })
       .catch(function (err) {
         while (el.firstChild) { el.removeChild(el.firstChild); }
@@ -206,6 +217,19 @@
         el.setAttribute("data-chart-state", "error");
       });
   }
+
+  // Charts drawn from data-url, redrawn at their new width when the window changes size (a phone turned
+  // sideways), so axis labels keep their size instead of being stretched.
+  var drawn = [];
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(function () {
+      drawn.forEach(function (chart) {
+        if (chart.el.isConnected && chart.el.clientWidth !== chart.width) { chart.width = chart.el.clientWidth; chart.draw(); }
+      });
+    }, 150);
+  });
 
   function autoload(root) {
     var nodes = (root || document).querySelectorAll("[data-chart][data-url]");

@@ -4,6 +4,9 @@
   "use strict";
   var script = document.currentScript;
   var feedUrl = script.getAttribute("data-feed-url");
+  var profileUrl = script.getAttribute("data-profile-url") || "";
+  var owner = (script.getAttribute("data-owner") || "").toLowerCase();
+  var ownerUrl = script.getAttribute("data-owner-url") || "";
   var every = Number(script.getAttribute("data-refresh-ms")) || 5000;
   var params = new URLSearchParams(window.location.search);
   var body = document.getElementById("event-rows");
@@ -17,6 +20,22 @@
     td.textContent = value;
     tr.appendChild(td);
   }
+  // A username as a link to its Profile page (the name goes through textContent, the address is encoded).
+  function person(td, name) {
+    if (!name) { return; }
+    var a = document.createElement("a");
+    // The owner has no Profile page: the owner's page is the dashboard.
+    a.href = name.toLowerCase() === owner ? ownerUrl : profileUrl.replace("__name__", encodeURIComponent(name));
+    a.setAttribute("data-person-link", "");
+    a.textContent = name;
+    td.appendChild(a);
+  }
+  function people(tr, from, to) {
+    var td = document.createElement("td");
+    person(td, from);
+    if (to) { td.appendChild(document.createTextNode(" \u2192 ")); person(td, to); }
+    tr.appendChild(td);
+  }
   function row(r) {
     var tr = document.createElement("tr");
     tr.setAttribute("data-event-id", r.id);
@@ -24,8 +43,8 @@
     if (r.flagged) { tr.className = "table-warning"; }
     cell(tr, r.time.slice(0, 19).replace("T", " "), "text-nowrap");
     cell(tr, (r.type_label || r.type) + (r.direct ? " (direct)" : ""));
-    cell(tr, r.room || "\u2014");
-    cell(tr, (r.from || "") + (r.to ? " \u2192 " + r.to : ""));
+    if (r.room) { people(tr, r.room, null); } else { cell(tr, "\u2014"); }
+    people(tr, r.from, r.to);
     cell(tr, r.text || "");
     cell(tr, r.amount === null ? "" : String(r.amount), "text-right");
     return tr;

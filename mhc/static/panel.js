@@ -22,4 +22,28 @@
       window.modelActions.execute(action.getAttribute("data-model-action"));
     }
   });
+
+  // Lists people read (Events, Jobs) become stacked cards on a phone (panel.css, .table-cards): each cell is
+  // labelled with its column's header, also for rows added later (the Events page's live refresh).
+  function labelCells(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        if (heads[i] && !td.hasAttribute("colspan")) { td.setAttribute("data-label", heads[i]); }
+        if (!td.textContent.trim() && !td.querySelector("input, button, img, svg, .progress")) { td.setAttribute("data-empty", ""); }
+        else { td.removeAttribute("data-empty"); }
+      });
+    });
+  }
+  function cardTables() {
+    // A page built by Flask-Admin's list template asks for cards on its wrapper: [data-table-cards].
+    Array.prototype.forEach.call(document.querySelectorAll("[data-table-cards] table.model-list"), function (table) {
+      table.classList.add("table-cards");
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("table.table-cards"), function (table) {
+      labelCells(table);
+      new MutationObserver(function () { labelCells(table); }).observe(table, { childList: true, subtree: true });
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", cardTables); } else { cardTables(); }
 })();

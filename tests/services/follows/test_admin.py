@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mhc.extensions import db
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
 from mhc.models import HeldFollowList, JobRun, Person, Profile, StoredSecret, utcnow
+from mhc.services import secrets
 from mhc.services.follows import sync
 from mhc.services.follows.direction import Direction
 from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
@@ -87,6 +88,7 @@ def test_manual_import_preview_then_apply_with_guard(client, login_as, auth):
 
 def test_sync_refuses_a_second_run_and_reports_progress(client, login_as, auth):
     login_as("admin")
+    secrets.store_cookies(db.session, "sessionid=fake-session")
     running = JobRun(id=uuid.uuid4(), kind=FOLLOW_SYNC, status="running", lock_key=lock_key("follower"), args={})
     running.progress_text = "followers: page 2 of 9; 2 page(s) read, 180 person(s) found"
     db.session.add(running)
@@ -108,6 +110,7 @@ def test_sync_refuses_a_second_run_and_reports_progress(client, login_as, auth):
 
 def test_sync_starts_a_run(client, login_as, auth):
     login_as("admin")
+    secrets.store_cookies(db.session, "sessionid=fake-session")
     token = auth.csrf("/follow-lists/")
     response = client.post(
         "/follow-lists/sync",
@@ -330,11 +333,11 @@ def test_pending_persons_are_listed_with_profile_links(client, login_as, app):
     db.session.commit()
     login_as("admin")
     page = client.get("/follow-lists/").get_data(as_text=True)
-    table = page[page.index('<table class="table table-sm" data-testid="pending">') :]
+    table = page[page.index('data-testid="pending">') :]
     table = table[: table.index("</table>")]
     assert table.count("<tr>") == 3
     for name in ("fan_4", "fan_5"):
-        assert f'<a href="/profile/{name}">{name}</a></td>\n          <td>followers</td>' in table
+        assert f'<a href="/profile/{name}" data-person-link>{name}</a></td>\n          <td>followers</td>' in table
     assert "2026-01-02 09:30 UTC" in table
     assert 'added 0, removed 0, unchanged 4, <span data-testid="run-pending">pending 2</span>' in page
     assert "read twice: 2 marked person(s) missing" in page
