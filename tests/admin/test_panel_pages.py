@@ -222,4 +222,4 @@ def test_home_numbers_agree_with_their_nouns(client, login_as):
     soup = soup_of(client, "/")
     assert soup.select_one('[data-testid="today-tips"]').get_text(" ", strip=True) == "1 tip"
     assert soup.select_one('[data-testid="today-tokens"]').get_text(" ", strip=True) == "5 tokens tipped"
-    assert soup.select_one('[data-testid="today-unfollows"]').get_text(" ", strip=True) == "0 unfollows"
+    assert soup.select_one('[data-testid="today-unfollows"]').get_text(" ", strip=True) == "0 persons unfollowed"

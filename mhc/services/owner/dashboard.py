@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mhc.models import FollowEvent, Interaction, JobRun, Person
 from mhc.models.owner import BroadcastSession, OwnerStatsSample
-from mhc.services.follows import insights
+from mhc.services.follows import insights, unfollowers
 from mhc.services.follows.insights import Insights
 
 
@@ -55,6 +55,7 @@ class Dashboard:
     recent_follows: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     syncs: dict[str, JobRun | None] = field(default_factory=dict)
     insights: Insights | None = None
+    unfollowers: dict[int, unfollowers.Unfollowers] = field(default_factory=dict)  # unfollows vs persons, 7/30 d
 
     def net(self, days: int) -> int:
         """New followers minus unfollows over the last `days` days."""
@@ -81,6 +82,7 @@ def build(session: Session, owner: str, as_of: datetime) -> Dashboard:
         recent_follows=recent_follows(session),
         syncs={d: _last_sync(session, d) for d in ("following", "follower")},
         insights=_insights(session, as_of),
+        unfollowers=unfollowers.unfollowers(session, as_of),
     )
 
 

@@ -20,8 +20,27 @@ from mhc.models import (
     parse_uuid,
 )
 from mhc.services.owner import broadcasts
+from mhc.services.users import lookup_state
 
 TIMELINE_PER_SOURCE = 100
+FOLLOW_TITLES = {
+    ("following", "follow"): "You followed them",
+    ("following", "unfollow"): "You unfollowed them",
+    ("follower", "follow"): "They followed you",
+    ("follower", "unfollow"): "They unfollowed you",
+}
+# Where a follow change was seen, as the owner says it (the follow_events sources).
+SOURCE_WORDS = {
+    "list_scrape": "seen in a follow list read",
+    "events_api": "from your room's events",
+    "profile_scrape": "seen on their profile page",
+    "manual_import": "from a follow list you imported",
+}
+EDIT_TITLES = {
+    "note_added": "Staff note added",
+    "note_edited": "Staff note edited",
+    "note_deleted": "Staff note deleted",
+}
 # Affiliate snapshots read for the timeline's broadcasts: one per 5-minute cycle online, so about 80 hours.
 BROADCAST_SNAPSHOTS = 1000
 LIVE_WITHIN = timedelta(minutes=30)
@@ -99,16 +118,17 @@ def _newest(session: Session, model, person_id, at) -> list:
 def _follow_entries(session: Session, person_id) -> list[TimelineEntry]:
     out = []
     for ev in _newest(session, FollowEvent, person_id, FollowEvent.observed_at):
-        who = "You → them" if ev.direction == "following" else "They → you"
-        out.append(TimelineEntry(ev.observed_at, "follow", f"{ev.action.title()} ({who})", f"source: {ev.source}"))
+        title = FOLLOW_TITLES[(ev.direction, ev.action)]
+        out.append(TimelineEntry(ev.observed_at, "follow", title, SOURCE_WORDS.get(ev.source, ev.source)))
     return out
 
 
 def _snapshot_entries(session: Session, person_id) -> list[TimelineEntry]:
     out = []
     for snap in _newest(session, Snapshot, person_id, Snapshot.observed_at):
-        detail = f"followers {snap.follower_count:,}" if snap.follower_count is not None else ""
-        out.append(TimelineEntry(snap.observed_at, "snapshot", f"Snapshot ({snap.source})", detail))
+        detail = f"{snap.follower_count:,} followers" if snap.follower_count is not None else ""
+        title = "Profile page read" if snap.source == "profile_scrape" else f"Snapshot ({snap.source})"
+        out.append(TimelineEntry(snap.observed_at, "snapshot", title, detail))
     return out
 
 
@@ -148,7 +168,7 @@ def _edit_entries(session: Session, person: Person) -> list[TimelineEntry]:
         TimelineEntry(
             row.at,
             "edit",
-            f"{row.action.title()} {row.object_type} by {row.username or 'system'}",
+            f"{EDIT_TITLES.get(row.action) or f'{row.action.title()} {row.object_type}'} by {row.username or 'system'}",
             changes=row.diff or {},
         )
         for row in rows
@@ -161,7 +181,12 @@ def _priority_entries(session: Session, person: Person) -> list[TimelineEntry]:
         return []
     out = [TimelineEntry(lookup.created_at, "priority", f"Added to P{lookup.priority}", lookup.note or "")]
     if lookup.updated_at and lookup.updated_at != lookup.created_at:
-        reason = f": {lookup.failure_reason}" if lookup.failure_reason else ""
+        # The reason's short label (mhc/services/failures.py), never the raw error text.
+        reason = (
+            f": {lookup_state.explain(lookup.priority, 'failed', lookup.failure_reason, {}).label}"
+            if (lookup.status == "failed")
+            else ""
+        )
         out.append(TimelineEntry(lookup.updated_at, "priority", f"P{lookup.priority} {lookup.status}{reason}"))
     if lookup.completed_at and lookup.completed_at != lookup.updated_at:
         out.append(TimelineEntry(lookup.completed_at, "priority", f"P{lookup.priority} complete"))
