@@ -77,27 +77,22 @@
     }
   }
 
-  var LABELS = { queued: "Queued", processing: "Processing", complete: "Complete", failed: "Failed" };
   var ACTIVE = { queued: true, processing: true };
 
+  // The server's label and title for a lookup (mhc/services/users/priority_states.py), never the raw reason.
   function renderPriority(cell, info) {
     while (cell.firstChild) { cell.removeChild(cell.firstChild); }
     cell.setAttribute("data-status", info.status);
+    cell.title = info.title || "";
     var badge = document.createElement("span");
     badge.className = "badge badge-p" + info.priority;
     badge.textContent = "P" + info.priority;
     var status = document.createElement("span");
-    status.className = "lookup-status status-" + info.status;
-    status.textContent = LABELS[info.status] || info.status;
+    status.className = "lookup-status status-" + info.status + (info.blocked ? " status-blocked" : "");
+    status.textContent = info.label || info.status;
     cell.appendChild(badge);
     cell.appendChild(document.createTextNode(" "));
     cell.appendChild(status);
-    if (info.reason) {
-      var reason = document.createElement("span");
-      reason.className = "lookup-reason small text-muted";
-      reason.textContent = " " + info.reason;
-      cell.appendChild(reason);
-    }
   }
 
   function pollPriorities() {
@@ -127,12 +122,20 @@
         var bar = box.querySelector(".progress-bar");
         bar.style.width = (run.progress || 0) + "%";
         var detail = run.text;
-        var text = run.status + (detail ? ": " + detail : "") + (run.error ? " — " + run.error : "");
+        // A failure is said in words (its label and next step), never as the raw exception text.
+        var failure = run.failure ? " — " + run.failure.label + ": " + run.failure.next_step : "";
+        var text = (run.status_label || run.status) + (detail ? ": " + detail : "") + failure;
         box.querySelector(".job-text").textContent = text;
         box.setAttribute("data-status", run.status);
         if (run.status === "queued" || run.status === "running") {
           window.setTimeout(function () { pollJob(box); }, 1500);
-        } else if (run.status === "finished" && box.getAttribute("data-reload")) {
+          return;
+        }
+        // Over (done, failed, cancelled, held): the button that started it works again, no reload needed.
+        var form = box.previousElementSibling;
+        var button = form && form.classList.contains("sync-form") ? form.querySelector("button") : null;
+        if (button) { button.disabled = false; }
+        if (run.status === "finished" && box.getAttribute("data-reload")) {
           window.setTimeout(function () { window.location.reload(); }, 500);
         }
       })
@@ -206,11 +209,116 @@
     }
   }, true);
 
+  // Cells are sent bare (a light page): each takes its column's class and label from the header, so column
+  // styles apply and, on a phone, every card line says what it is (CSS shows data-label).
+  function labelCells() {
+    $all("input.action-checkbox").forEach(function (box) { box.setAttribute("aria-label", "Select"); });
+    $all("table.users-list").forEach(function (table) {
+      var heads = $all("thead th", table).map(function (th) {
+        var cls = "";
+        th.classList.forEach(function (c) { if (c.indexOf("col-") === 0) { cls = c; } });
+        return { cls: cls, label: th.textContent.trim() };
+      });
+      $all("tbody tr", table).forEach(function (tr) {
+        var cells = tr.children;
+        for (var i = 0; i < cells.length && i < heads.length; i++) {
+          if (heads[i].cls) { cells[i].classList.add(heads[i].cls); }
+          if (heads[i].label) { cells[i].setAttribute("data-label", heads[i].label); }
+        }
+      });
+    });
+  }
+
+  // Times are sent in UTC: <time datetime="…Z">day</time>, or <time>YYYY-MM-DD HH:MM</time> whose text is the
+  // UTC time (the lists' one-line dates). Shown in the browser's local time, the UTC time on hover.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function localTimes() {
+    $all("time").forEach(function (t) {
+      var shown = t.textContent.trim();
+      var iso = t.getAttribute("datetime");
+      if (!iso && /^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?$/.test(shown)) { iso = shown.replace(" ", "T") + "Z"; }
+      var d = iso ? new Date(iso) : null;
+      if (!d || isNaN(d.getTime())) { return; }
+      var day = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+      var utc = d.toISOString().replace("T", " ").slice(0, shown.length >= 19 ? 19 : 16) + " UTC";
+      if (shown.length === 10) {
+        t.textContent = day;
+      } else {
+        t.textContent = day + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) +
+          (shown.length >= 19 ? ":" + pad(d.getSeconds()) : "");
+      }
+      t.title = utc + " (shown in your local time)";
+    });
+  }
+
+  // Row actions: one primary link (Profile) per row, and a ⋯ button opening the page's one menu (#row-menu),
+  // whose items submit the page's one row form (#row-action, with CSRF) for that row's person.
+  var openToggle = null;
+
+  function closeMenu() {
+    var menu = document.getElementById("row-menu");
+    if (menu) { menu.classList.remove("show"); }
+    if (openToggle) { openToggle.setAttribute("aria-expanded", "false"); }
+    openToggle = null;
+  }
+
+  function openMenu(toggle) {
+    var menu = document.getElementById("row-menu");
+    var tr = toggle.closest("tr");
+    var box = tr && tr.querySelector("input.action-checkbox");
+    var name = tr && tr.querySelector("a.username");
+    if (!menu || !box) { return; }
+    if (openToggle === toggle) { closeMenu(); return; }
+    closeMenu();
+    document.querySelector("#row-action input[name=rowid]").value = box.value;
+    var edit = menu.querySelector(".row-menu-edit");
+    if (edit) { edit.href = menu.getAttribute("data-edit-prefix") + encodeURIComponent(box.value); }
+    menu.querySelector(".row-menu-name").textContent = name ? name.textContent : "";
+    document.body.appendChild(menu);
+    menu.classList.add("show");
+    var r = toggle.getBoundingClientRect();
+    var left = Math.max(4, Math.min(r.right - menu.offsetWidth, document.documentElement.clientWidth - menu.offsetWidth - 4));
+    menu.style.left = (left + window.scrollX) + "px";
+    menu.style.top = (r.bottom + window.scrollY + 2) + "px";
+    toggle.setAttribute("aria-expanded", "true");
+    openToggle = toggle;
+    var first = menu.querySelector(".dropdown-item");
+    if (first) { first.focus(); }
+  }
+
+  function initRowMenu() {
+    if (!document.getElementById("row-menu")) { return; }
+    $all("table.users-list td.col-actions").forEach(function (td) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "row-menu-toggle";
+      b.title = "More actions for this person";
+      b.setAttribute("aria-label", "More actions");
+      b.setAttribute("aria-haspopup", "true");
+      b.setAttribute("aria-expanded", "false");
+      b.textContent = "\u22EF";
+      td.appendChild(b);
+    });
+    document.addEventListener("click", function (e) {
+      var toggle = e.target.closest && e.target.closest(".row-menu-toggle");
+      if (toggle) { e.preventDefault(); openMenu(toggle); return; }
+      if (openToggle && !e.target.closest("#row-menu")) { closeMenu(); }
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && openToggle) { var t = openToggle; closeMenu(); t.focus(); }
+    });
+    window.addEventListener("resize", closeMenu);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // Images that already failed before this script ran.
     $all("img.thumb, img.profile-photo").forEach(function (img) {
       if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) { showNoPhoto(img); }
     });
+    labelCells();
+    localTimes();
+    initRowMenu();
     initSelection();
     updateBanner();
     window.setTimeout(pollPriorities, 3000);

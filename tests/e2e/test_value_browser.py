@@ -77,4 +77,6 @@ def test_followers_paying_fans_only(live_server, browser_page, make_user, fans):
     page.wait_for_url("**paying_fans_only=yes**")
     assert _usernames(page) == ["eve"]
     page.click("[data-testid=paying-fans]")
+    page.wait_for_function("() => !location.search.includes('paying_fans_only')")
+    page.wait_for_load_state()
     assert sorted(_usernames(page)) == ["eve", "fay"]

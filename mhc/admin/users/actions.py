@@ -57,7 +57,8 @@ def change(name: str) -> Handler:
 
 @dataclass(frozen=True)
 class PersonAction:
-    """One action on selected persons. `button`: also a button on each list row and on the Profile page."""
+    """One action on selected persons. `button`: also in each list row's menu and a button on the Profile page;
+    `title`: what it does, in one sentence (the menu's and the button's tooltip)."""
 
     name: str
     label: str
@@ -66,6 +67,21 @@ class PersonAction:
     confirmation: str | None = None
     button: bool = False
 
+    @property
+    def title(self) -> str:
+        """What it does, in one sentence (TITLES)."""
+        return TITLES[self.name]
+
+
+# What each action does, shown as the row menu's and the Profile page's tooltips and in the lists' legend.
+TITLES = {
+    "scrape_profile": "Open the person's Chaturbate profile page now (in the background) and save bio, tags and photo.",
+    "add_p1": "Look the person up once: the next Affiliate API poll that finds them online records them.",
+    "refresh_data": "Ask the Affiliate API now whether the person is online, record it, then scrape the profile.",
+    "add_p2": "Track the person: recorded on every poll while online, profile scraped on every P2 round.",
+    "exclude": "Leave the person out of every count and insight (their own pages stay).",
+    "include": "Count the person again in counts and insights.",
+}
 
 # Buttons appear in this order.
 ACTIONS = (

@@ -1,6 +1,8 @@
-"""Cells of the Users lists, and their CSV values. Every scraped string is escaped by Markup.format.
+"""Cells of the Users lists, and their CSV values. Every scraped string goes through markupsafe.escape.
 
-List formatters read URL prefixes from the page's `users` context (built once per page, not per row).
+List formatters read URL prefixes from the page's `users` context (built once per page, not per row);
+row_cells renders a whole row in one call (f-strings, no per-cell template blocks: the list's weight and
+render time are mostly its rows).
 """
 
 from __future__ import annotations
@@ -8,15 +10,16 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from mhc.admin.base import time_tag
 from mhc.models import Person
 from mhc.services.users.exclusion import EXCLUDED_MEANING
+from mhc.services.users.priority_states import PriorityState, priority_state
 from mhc.services.users.timeline import days_followed
 
 NONE = "—"  # an empty fan-value cell
-STATUS_LABELS = {"queued": "Queued", "processing": "Processing", "complete": "Complete", "failed": "Failed"}
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+EXCLUDED_TITLE = escape(EXCLUDED_MEANING)
 
 
 def thumbnail_url(person: Person, prefix: str | None = None) -> str | None:
@@ -34,14 +37,14 @@ def thumbnail_prefix() -> str:
     return url_for("users_directory.index_view") + "thumb/"
 
 
-def priority_markup(person_id: str, level: int, status: str, reason: str | None) -> Markup:
-    """The Priority cell: P1/P2 badge and lookup status (failed shows its reason)."""
-    label = STATUS_LABELS.get(status, status)
-    reason_html = Markup(' <span class="lookup-reason small text-muted">{}</span>').format(reason) if reason else ""
-    return Markup(
-        '<span class="priority-cell" data-person-id="{}" data-status="{}">'
-        '<span class="badge badge-p{}">P{}</span> <span class="lookup-status status-{}">{}</span>{}</span>'
-    ).format(person_id, status, level, level, status, label, reason_html)
+def priority_markup(person_id: str, state: PriorityState) -> Markup:
+    """The Priority cell: P1/P2 badge and a short label (the full sentence in its title)."""
+    blocked = " status-blocked" if state.blocked else ""
+    return Markup(  # noqa: S704 (texts escaped; the rest are our constants, numbers and a UUID)
+        f'<span class="priority-cell" data-person-id="{person_id}" data-status="{state.status}" '
+        f'title="{escape(state.title)}"><span class="badge badge-p{state.level}">P{state.level}</span> '
+        f'<span class="lookup-status status-{state.status}{blocked}">{escape(state.label)}</span></span>'
+    )
 
 
 def _page(context) -> dict:
@@ -50,26 +53,30 @@ def _page(context) -> dict:
 
 def _username(view, context, person, name):
     prefix = _page(context).get("profile_prefix") or url_for("profile.index")
-    out = Markup('<a href="{}{}" class="username">{}</a>').format(prefix, person.username, person.username)
+    name = escape(person.username)
+    out = f'<a class="username" href="{prefix}{name}">{name}</a>'
     if person.is_excluded:
-        out += Markup(' <span class="badge badge-secondary" title="{}">excluded</span>').format(EXCLUDED_MEANING)
-    return out
+        out += f' <span class="badge badge-secondary" title="{EXCLUDED_TITLE}">excluded</span>'
+    return Markup(out)  # noqa: S704 (built from escaped text)
 
 
 def _image(view, context, person, name):
     url = thumbnail_url(person, _page(context).get("thumb_prefix"))
     if url is None:
-        return Markup('<span class="thumb thumb-empty" title="No photo taken yet"></span>')
-    return Markup('<img class="thumb" loading="lazy" decoding="async" src="{}" alt="">').format(url)
+        return ""  # users.css draws the grey "no photo yet" box in an empty image cell
+    return Markup(f'<img class="thumb" loading="lazy" src="{escape(url)}" alt="">')  # noqa: S704 (escaped)
 
 
 def _role(view, context, person, name):
-    return Markup('<span class="role role-{}">{}</span>').format(person.role.lower(), person.role.title())
+    return person.role.title()
 
 
 def _tags(view, context, person, name):
-    tags = _tag_list(person)
-    return Markup(" ").join(Markup('<span class="badge badge-light tag">{}</span>').format(t) for t in tags[:8])
+    """Tags as one wrapping line of chips (at most 8)."""
+    tags = _tag_list(person)[:8]
+    if not tags:
+        return ""
+    return Markup('<ul class="tags">' + "".join(f"<li>{escape(t)}</li>" for t in tags) + "</ul>")  # noqa: S704 (escaped)
 
 
 def _tag_list(person: Person) -> list:
@@ -85,8 +92,10 @@ def _lookup(person: Person):
 def _priority(view, context, person, name):
     lookup = _lookup(person)
     if lookup is None:
-        return Markup('<span class="priority-cell" data-person-id="{}"></span>').format(person.id)
-    return priority_markup(str(person.id), lookup.priority, lookup.status, lookup.failure_reason)
+        return ""
+    off = _page(context).get("schedules_off", {})
+    state = priority_state(lookup.priority, lookup.status, lookup.failure_reason, off)
+    return priority_markup(str(person.id), state)
 
 
 def _number(view, context, person, name):
@@ -100,26 +109,34 @@ def _tokens(view, context, person, name):
 
 
 def _day(view, context, person, name):
-    """A fan-value time as its UTC day (the exact time in the title), "—" when none."""
+    """A fan-value time as its day (the exact time in the title), "—" when none."""
     return day_tag(getattr(person, name))
 
 
 def day_tag(value) -> Markup | str:
-    """A UTC timestamp shown as its day ("2026-11-25"), the minute in the title and the ISO value in <time>."""
+    """A UTC timestamp shown as its day ("2026-11-25"); static/users.js shows the browser's local day and puts
+    the exact UTC time in the title."""
     if value is None:
         return NONE
     value = value.astimezone(UTC)
-    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
-        value.isoformat(), value.strftime("%Y-%m-%d %H:%M"), value.strftime("%Y-%m-%d")
-    )
+    return Markup(f'<time datetime="{value.strftime(ISO_SECONDS)}">{value.strftime("%Y-%m-%d")}</time>')  # noqa: S704
+
+
+def minute_tag(value) -> Markup | str:
+    """A UTC timestamp to the minute ("2026-11-25 19:06"), one line, in a <time> whose text is the UTC value
+    (no datetime attribute: 50 rows of it are 2 KB); static/users.js shows it in the browser's local time with
+    the UTC time in the title."""
+    if value is None:
+        return ""
+    return Markup(f"<time>{value.astimezone(UTC).strftime('%Y-%m-%d %H:%M')}</time>")  # noqa: S704 (digits only)
 
 
 def _last_seen(view, context, person, name):
-    return time_tag(person.last_seen_at)
+    return minute_tag(person.last_seen_at)
 
 
 def _profile_date(view, context, person, name):
-    return time_tag(getattr(person.profile, name) if person.profile else None)
+    return minute_tag(getattr(person.profile, name) if person.profile else None)
 
 
 def _days_followed(view, context, person, name):
@@ -147,6 +164,23 @@ LIST_FORMATTERS = {
     "unfollower_at": _profile_date,
     "days_followed": _days_followed,
 }
+
+
+def row_cells(view, page: dict, person: Person, columns) -> Markup:
+    """One list row's cells: the selection box, a cell per (column, label) of `columns` (the page's list_columns)
+    and the actions cell (the Profile link; users.js adds the row menu's button). Cells carry no classes:
+    users.js copies each column's class and label from its header (a 50-row page stays light)."""
+    context = {"users": page}
+    out = []
+    if page.get("has_actions"):
+        out.append(f'<td><input type="checkbox" class="action-checkbox" value="{person.id}"></td>')
+    for column, _label in columns:
+        formatter = view.column_formatters.get(column)  # the view's own (Unfollowed adds Periods)
+        value = formatter(view, context, person, column) if formatter else getattr(person, column, None)
+        out.append(f"<td>{'' if value is None else escape(value)}</td>")
+    href = f"{page['profile_prefix']}{escape(person.username)}"
+    out.append(f'<td class="col-actions"><a href="{href}">Profile</a></td>')
+    return Markup("".join(out))  # noqa: S704 (every value went through escape() or is Markup already)
 
 
 def export_value(view, context, person, name):

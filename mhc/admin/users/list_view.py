@@ -4,9 +4,10 @@ and the batch actions built from the action table (actions.py).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from flask import abort, flash, jsonify, request, url_for
+from flask import abort, current_app, flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -14,8 +15,9 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from mhc.admin import filters as flt
+from mhc.admin import links
 from mhc.admin.base import SecuredModelView, clamp_page
-from mhc.admin.users import actions, formatters
+from mhc.admin.users import actions, formatters, saved_views
 from mhc.admin.users.list_urls import (
     ListState,
     active_value,
@@ -26,8 +28,9 @@ from mhc.admin.users.list_urls import (
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
+from mhc.jobs import scheduler
 from mhc.models import JobRun, Person, parse_uuid
-from mhc.services.users import list_page, selection
+from mhc.services.users import list_page, priority_states, selection
 from mhc.services.users.conditions import tab_query
 
 CATEGORY = "Users"
@@ -38,12 +41,23 @@ PERSON_COLUMNS = ["username", "image", "age", "role"]
 VALUE_COLUMNS = ["tipped_tokens", "tips_count", "last_tip_at", "first_seen_in_room_at"]
 JOB_KINDS_SHOWN = ("batch_action", "profile_scrape", "refresh_person", "follow_sync")
 TOGGLE_LABELS = {"all": "All", "models": "Models", "viewers": "Viewers"}
+INDENT = re.compile(r"\n\s+")
 TABS = (
     ("users_directory", "Directory"),
     ("users_following", "Following"),
     ("users_followers", "Followers"),
     ("users_unfollowed", "Unfollowed"),
 )
+
+
+def schedules_off(config) -> dict[str, str]:
+    """{schedule kind: why it is off} for the interval schedules that do not run (as the Jobs page says)."""
+    out = {}
+    for schedule in scheduler.SCHEDULES:
+        reason = priority_states.off_reason(schedule.disabled_reason(config))
+        if reason:
+            out[schedule.kind] = reason
+    return out
 
 
 class PageRows(list):
@@ -163,11 +177,19 @@ class PersonListView(SecuredModelView):
     def render(self, template, **kwargs):
         if template == self.list_template:
             kwargs["users"] = self.list_context(kwargs)
+            kwargs["list_columns"] = saved_views.shown_columns(self, kwargs["list_columns"])  # ?cols=
+            # Indentation is a tenth of the page (the layouts' templates are indented); the page has no <pre> or
+            # <textarea>, so a run of whitespace after a line break shows exactly as one line break does.
+            return INDENT.sub("\n", super().render(template, **kwargs))
         return super().render(template, **kwargs)
 
     def list_context(self, kwargs) -> dict:
         """Tabs, toggles with counts, insights and permissions for the list template."""
         page, state = kwargs["data"].page, ListState.from_render(kwargs)
+        row_actions = actions.buttons(self.is_action_allowed)
+        can_edit = can(perms.MANAGE_USERS)
+        has_menu = bool(kwargs.get("actions")) and bool(row_actions or can_edit)  # users.js adds each row's ⋯
+        off = schedules_off(current_app.config)
         return {
             "tab": self.tab,
             "tabs": TABS,
@@ -175,14 +197,22 @@ class PersonListView(SecuredModelView):
             "toggles": self.toggle_links(state, page.toggle_counts) if page.toggle_counts else [],
             "windows": self.window_links(state),
             "paying": self.paying_link(state),
-            "row_actions": actions.buttons(self.is_action_allowed),
-            "can_edit_person": can(perms.MANAGE_USERS),
+            "row_actions": row_actions,
+            "can_edit_person": can_edit,
+            "has_actions": bool(kwargs.get("actions")),
+            "has_menu": has_menu,
+            "schedules_off": off,
+            "legend": priority_states.legend(off),
+            "blocked": priority_states.blocked_notices(_lookup_states(page.rows), off),
+            "jobs_url": url_for("jobs.index"),
+            "cells": formatters.row_cells,
             "can_queue": can(perms.MANAGE_PRIORITIES),
             "search": state.search,
             "job": _job_from_args(),
             "sync": self.sync_button(),
             "insights": self.insights(state),
             "list_args": urlsplit(request.full_path).query,
+            "views_bar": saved_views.bar_context(self),  # column chooser + saved views
             # built once per page, not per row: usernames are [a-z0-9_] and ids UUIDs, both URL-safe
             "profile_prefix": url_for("profile.index"),
             "thumb_prefix": formatters.thumbnail_prefix(),
@@ -265,7 +295,12 @@ class PersonListView(SecuredModelView):
         run = db.session.get(JobRun, run_id)
         if run is None or run.kind not in JOB_KINDS_SHOWN:
             abort(404)
-        return jsonify(run.progress_payload())
+        return jsonify(links.progress_words(run))  # the status and any failure in words
+
+
+def _lookup_states(rows) -> list[tuple[int, str]]:
+    """(level, status) of the page's priority lookups."""
+    return [(lk.priority, lk.status) for person in rows for lk in (person.priority_lookup or [])[:1]]
 
 
 def _job_from_args() -> str | None:

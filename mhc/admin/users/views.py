@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, jsonify, make_response, redirect, request
+from flask import abort, current_app, flash, jsonify, make_response, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import SelectField, StringField
 
 from mhc.admin import filters as flt
+from mhc.admin import follow_periods
 from mhc.admin.base import SecuredModelView, uuid_or_404
 from mhc.admin.users.list_urls import ListState, active_value, with_filter
-from mhc.admin.users.list_view import PERSON_COLUMNS, VALUE_COLUMNS, PersonListView
+from mhc.admin.users.list_view import PERSON_COLUMNS, VALUE_COLUMNS, PersonListView, schedules_off
 from mhc.auth import can
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -24,9 +25,10 @@ from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
 from mhc.models import Profile, utcnow
 from mhc.models.persons import ROLE_VALUES
-from mhc.services.follows import insights
+from mhc.services.follows import insights, periods, unfollowers
 from mhc.services.users import priorities, thumbnails
 from mhc.services.users.exclusion import EXCLUDED_MEANING
+from mhc.services.users.priority_states import priority_state
 
 
 class DirectoryView(PersonListView):
@@ -69,9 +71,14 @@ class DirectoryView(PersonListView):
 
     @expose("/priority-status.json")
     def priority_status(self):
-        """{person id: {priority, status, reason}} for the Priority cells still Queued/Processing."""
+        """{person id: {priority, status, reason, label, title, blocked}} for the Priority cells still
+        Queued/Processing (label and title as the cell shows them)."""
         ids = [i for i in request.args.get("ids", "").split(",") if i][:500]
-        return jsonify(priorities.priority_statuses(db.session, ids))
+        statuses, off = priorities.priority_statuses(db.session, ids), schedules_off(current_app.config)
+        for info in statuses.values():
+            state = priority_state(info["priority"], info["status"], info["reason"], off)
+            info.update(label=state.label, title=state.title, blocked=state.blocked)
+        return jsonify(statuses)
 
     @expose("/queue", methods=("POST",))
     def add_to_queue(self):
@@ -137,10 +144,14 @@ class UnfollowedView(PersonListView):
         "follower_since",
         "unfollower_at",
         "days_followed",
+        "follow_periods",
         "last_seen_at",
         *VALUE_COLUMNS,
     ]
-    column_labels = {**PersonListView.column_labels, "follower_since": "Followed On"}
+    column_labels = {**PersonListView.column_labels, "follower_since": "Followed On", "follow_periods": "Periods"}
+    column_formatters = {**PersonListView.column_formatters, "follow_periods": follow_periods.list_cell}
+    column_descriptions = {"follow_periods": "Each follow → unfollow of this person; a re-follow makes a second period"}
+    column_export_exclude_list = ["follow_periods"]  # read per page; the export has Followed On / Unfollowed On
     column_sortable_list = PersonListView.column_sortable_list + [
         ("follower_since", "profile.follower_since"),
         ("unfollower_at", "profile.unfollower_at"),
@@ -168,7 +179,14 @@ class UnfollowedView(PersonListView):
             "window_label": f"{window}d" if window else "all time",
             "chart_url": self.get_url(".per_day", window=window or "all"),
             "has_chart": True,
+            "unfollowers": unfollowers.unfollowers(db.session, now),
         }
+
+    def list_context(self, kwargs) -> dict:
+        """The page's follow periods (one query for its rows) for the Periods column."""
+        context = super().list_context(kwargs)
+        context["periods"] = periods.periods_for(db.session, [p.id for p in kwargs["data"]], ("follower",))
+        return context
 
     @expose("/per-day.json")
     def per_day(self):

@@ -38,14 +38,15 @@ def test_the_table_names_each_action_once_with_a_known_permission():
 
 
 def _seen(html: str) -> dict:
-    """Batch actions in the "With selected" menu, buttons on the first row, buttons on a Profile page."""
+    """Batch actions in the "With selected" menu, the items of the rows' menu (one per page, opened from each
+    row), buttons on a Profile page."""
     soup = BeautifulSoup(html, "html.parser")
     menu = {a["data-model-action"]: a.get_text(strip=True) for a in soup.select("a.dropdown-item[data-model-action]")}
-    row = soup.select_one("table.model-list td.col-actions")
+    row_menu = soup.select_one("#row-menu")
     profile = soup.select_one(".profile-actions")
     return {
         "menu": menu,
-        "row": [b["data-action"] for b in row.select("button[data-action]")] if row else None,
+        "row": [b["data-action"] for b in row_menu.select("button[data-action]")] if row_menu else [],
         "profile": [b["data-action"] for b in profile.select("button[data-action]")] if profile else None,
     }
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from mhc.admin.users import actions, views
 from mhc.extensions import db
 from mhc.models import AuditLog, JobRun, Person, PriorityLookup
+from mhc.services import secrets
 from tests.factories import make_person
 from tests.waiting import wait_until
 
@@ -39,8 +40,9 @@ def test_add_p1_on_selected_rows(client, auth, login_as, cast):
     db.session.expire_all()
     assert lookups() == {"alice": (1, "queued"), "bob": (1, "queued")}
     rows = {r.select_one("a.username").get_text(): r for r in _rows(client.get("/users/directory/"))}
-    assert rows["alice"].select_one(".priority-cell").get_text(" ", strip=True) == "P1 Queued"
-    assert rows["carol"].select_one(".priority-cell").get_text(" ", strip=True) == ""
+    # AFFILIATE_WM is unset in tests: the queued P1 says it waits for the poll, which is off
+    assert rows["alice"].select_one(".priority-cell").get_text(" ", strip=True) == "P1 Waits: poll is off"
+    assert rows["carol"].select_one(".priority-cell") is None  # no lookup: an empty cell
 
 
 def _rows(response):
@@ -103,21 +105,24 @@ def test_viewer_sees_no_action_buttons(client, login_as, cast):
     login_as("viewer")
     html = client.get("/users/directory/").get_data(as_text=True)
     soup = BeautifulSoup(html, "html.parser")
-    assert soup.select("form.row-action") == []
+    assert soup.select("form#row-action") == []
     assert soup.select("#action_form") == []
-    assert "Edit" not in [a.get_text(strip=True) for a in soup.select(".col-actions a")]
+    assert soup.select("#row-menu") == []  # no row menu (and no Edit) to open
     assert [a.get_text(strip=True) for a in soup.select(".col-actions a")][:1] == ["Profile"]
 
 
 def test_admin_sees_every_row_action(client, login_as, cast):
     login_as("admin")
     soup = BeautifulSoup(client.get("/users/directory/").get_data(as_text=True), "html.parser")
-    first = soup.select("table.model-list tr")[1]
-    assert [b["data-action"] for b in first.select("button[data-action]")] == [
-        "scrape_profile",
-        "add_p1",
-        "refresh_data",
+    first = soup.select("table.model-list tbody tr")[0]
+    assert [a.get_text(strip=True) for a in first.select(".col-actions a")] == ["Profile"]  # the primary action
+    menu = soup.select_one("#row-menu")  # the page's one row menu: each item has a title saying what it does
+    assert [(b["data-action"], bool(b["title"])) for b in menu.select("button[data-action]")] == [
+        ("scrape_profile", True),
+        ("add_p1", True),
+        ("refresh_data", True),
     ]
+    assert menu.select_one(".row-menu-edit").get_text(strip=True) == "Edit person"
 
 
 def test_exclude_and_include_are_audited(client, auth, login_as, cast):
@@ -196,7 +201,10 @@ def test_add_to_queue_creates_person_and_p2_lookup(client, auth, login_as, cast,
     rows = _rows(client.get(response.headers["Location"]))
     assert [r.select_one(".priority-cell").get_text(" ", strip=True) for r in rows] == ["P2 Queued"]
     status = client.get(f"/users/directory/priority-status.json?ids={person.id}").get_json()
-    assert status == {str(person.id): {"priority": 2, "status": "queued", "reason": None}}
+    assert status[str(person.id)] | {"title": "…"} == {
+        "priority": 2, "status": "queued", "reason": None, "label": "Queued", "title": "…", "blocked": False,
+    }  # fmt: skip
+    assert status[str(person.id)]["title"].startswith("P2: waiting")
 
 
 def test_add_to_queue_hidden_and_refused_without_permission(client, auth, login_as, cast):
@@ -215,7 +223,9 @@ def test_failed_lookup_shows_reason(client, login_as, cast):
     priorities.mark_status(db.session, [cast["dave"].id], "failed", reason="profile page did not load")
     login_as("viewer")
     rows = {r.select_one("a.username").get_text(): r for r in _rows(client.get("/users/directory/"))}
-    assert rows["dave"].select_one(".priority-cell").get_text(" ", strip=True) == "P1 Failed profile page did not load"
+    cell = rows["dave"].select_one(".priority-cell")
+    assert cell.get_text(" ", strip=True) == "P1 Read failed"  # a short label; the reason is in the title
+    assert "profile page did not load" in cell["title"]
 
 
 def test_csv_export_of_the_filtered_list(client, login_as, cast):
@@ -291,6 +301,7 @@ def test_update_list_button_starts_the_follow_sync(client, auth, login_as, cast,
         status = "queued"
 
     monkeypatch.setattr(follows, "enqueue_follow_sync", lambda d, actor_id=None: started.append(d) or Run())
+    secrets.store_cookies(db.session, "sessionid=fake-session")  # without cookies the button is disabled
     login_as("admin")
     soup = BeautifulSoup(client.get(f"/users/{view}/").get_data(as_text=True), "html.parser")
     form = soup.select_one("[data-testid=sync-form]")
@@ -316,9 +327,11 @@ def test_row_button_submits_its_action_form_with_the_row_id(client, login_as, ca
     soup = BeautifulSoup(client.get("/users/directory/").get_data(as_text=True), "html.parser")
     rows = [tr for tr in soup.select("table.model-list tr") if tr.select_one("a.username")]
     row = next(tr for tr in rows if tr.select_one("a.username").get_text() == "carol")
-    button = row.select_one("button[data-action=add_p1]")
+    box = row.select_one("input.action-checkbox")  # users.js copies the row's id into the form's rowid
+    button = soup.select_one("#row-menu button[data-action=add_p1]")
     form = soup.select_one(f"form#{button['form']}")
     data = {i["name"]: i.get("value", "") for i in form.select("input")} | {button["name"]: button["value"]}
+    data["rowid"] = box["value"]
     response = client.post(form["action"], data=data)
     assert response.status_code == 302
     db.session.expire_all()

@@ -19,8 +19,8 @@ FOLLOWING_COLUMNS = [
 ]  # fmt: skip
 FOLLOWERS_COLUMNS = ["Username", "Image", "Age", "Role", "Tags", "Following Since", "Last Seen", *VALUE, "Actions"]
 UNFOLLOWED_COLUMNS = [
-    "Username", "Image", "Age", "Role", "Followed On", "Unfollowed On", "Days Followed", "Last Seen", *VALUE,
-    "Actions",
+    "Username", "Image", "Age", "Role", "Followed On", "Unfollowed On", "Days Followed", "Periods", "Last Seen",
+    *VALUE, "Actions",
 ]  # fmt: skip
 
 

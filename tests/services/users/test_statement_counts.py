@@ -10,12 +10,13 @@ from sqlalchemy import event
 
 from mhc.extensions import db
 from mhc.models import utcnow
-from mhc.services.follows import insights
+from mhc.services.follows import insights, unfollowers
 from tests.factories import make_person
 from tests.services.users.conftest import NOW
 
-# The list's own statements: counts (PostgreSQL: EXPLAIN + one capped count; SQLite: one count), ids, rows.
-LIST_STATEMENTS = {"postgresql": 4, "sqlite": 3}
+# The list's own statements: counts (PostgreSQL: EXPLAIN + one capped count; SQLite: one count), ids, rows,
+# and the signed-in user's saved views (the views bar).
+LIST_STATEMENTS = {"postgresql": 5, "sqlite": 4}
 
 PAGES = [
     "/users/directory/",
@@ -61,8 +62,15 @@ def _insight_statements(url: str) -> int:
     def run():
         insights.unfollow_insights(db.session, utcnow(), window)
         insights.unfollower_tokens(db.session, utcnow(), window)
+        unfollowers.unfollowers(db.session, utcnow())  # unfollows vs persons, 7 and 30 days
 
-    return len(_statements(run))
+    # And the page's follow periods, one statement for its rows (the Periods column).
+    return len(_statements(run)) + 1
+
+
+def _sync_button_statements(url: str) -> int:
+    """The Following and Followers lists' sync button asks once whether cookies are imported (disabled if not)."""
+    return 1 if url.startswith(("/users/following/", "/users/followers/")) else 0
 
 
 def _grow(n: int, prefix: str) -> None:
@@ -87,7 +95,7 @@ def test_list_pages_run_a_fixed_number_of_statements(client, login_as, cast, url
     _grow(30, "early")  # so the second page of 25 has rows too
     login_as("admin")
     client.get(url)  # warm-up: identity, roles, templates
-    expected = LIST_STATEMENTS[db.engine.dialect.name] + _insight_statements(url)
+    expected = LIST_STATEMENTS[db.engine.dialect.name] + _insight_statements(url) + _sync_button_statements(url)
     assert _page_statements(client, url) == expected
     _grow(80, "later")
     assert _page_statements(client, url) == expected
