@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from mhc.admin import links
 from mhc.admin.base import SecuredBaseView, uuid_or_404
 from mhc.auth import permissions as perms
 from mhc.extensions import db
@@ -16,7 +17,7 @@ from mhc.input_guard import shorten
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, HeldRunError, confirm_held_run, enqueue_follow_sync
 from mhc.models import JobRun, parse_uuid, utcnow
-from mhc.services import secrets
+from mhc.services import readiness, secrets
 from mhc.services.follows import follow_ledger, held_lists, sync
 from mhc.services.follows.direction import Direction
 from mhc.services.follows.ledger_types import NAME_GROUPS, NamesQuery
@@ -129,6 +130,12 @@ class FollowListsView(SecuredBaseView):
     def sync(self):
         direction = _direction_or_400(request.form.get("direction") or request.args.get("direction"))
         wants_json = request.accept_mimetypes.best == "application/json"
+        missing = readiness.missing_for(FOLLOW_SYNC, db.session, current_app.config)
+        if missing:  # the run could only fail: refuse it here, with the same words as the disabled button
+            if wants_json:
+                return jsonify({"error": missing.sentence(), "run_id": None, "needs": links.shown(missing).url}), 409
+            flash(f"Not started: {missing.sentence()}", "error")
+            return redirect(_next_or(url_for(".index")))
         try:
             run = enqueue_follow_sync(direction, actor_id=current_user.id)
         except (JobAlreadyRunning, JobsUnavailable) as exc:
@@ -147,7 +154,7 @@ class FollowListsView(SecuredBaseView):
         run = db.session.get(JobRun, uuid_or_404(run_id))
         if run is None or run.kind != FOLLOW_SYNC:
             abort(404)
-        return jsonify(run.progress_payload())
+        return jsonify(links.progress_words(run))
 
     @expose("/runs/<run_id>/confirm", methods=["POST"])
     def confirm(self, run_id):

@@ -9,13 +9,14 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from mhc.admin import links
 from mhc.admin.base import SecuredBaseView, uuid_or_404
 from mhc.auth import permissions as perms
 from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, JobsUnavailable, control, queues, recovery, scheduler
 from mhc.models import JobRun, parse_uuids
 from mhc.models.jobs import STATUSES
-from mhc.services import job_artifacts
+from mhc.services import job_artifacts, job_targets, readiness
 
 CATEGORY = "Admin"
 PAGE_SIZE = 50
@@ -44,6 +45,7 @@ class JobsView(SecuredBaseView):
         return self.render(
             "admin/jobs/index.html",
             runs=runs,
+            targets=job_targets.usernames(db.session, runs),
             status=status,
             statuses=STATUSES,
             schedules=scheduler.status(current_app.config),
@@ -56,16 +58,19 @@ class JobsView(SecuredBaseView):
     @expose("/<run_id>/")
     def detail(self, run_id):
         run = db.session.get(JobRun, uuid_or_404(run_id)) or abort(404)
-        return self.render("admin/jobs/detail.html", run=run, stored=job_artifacts.listed(db.session, run.id))
+        return self.render(
+            "admin/jobs/detail.html",
+            run=run,
+            stored=job_artifacts.listed(db.session, run.id),
+            targets=job_targets.usernames(db.session, [run], limit=None).get(run.id),
+        )
 
     @expose("/progress.json")
     def progress(self):
         ids = parse_uuids(request.args.get("ids", "").split(",")[:PAGE_SIZE])
         recovery.mark_stale_runs()
         runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(ids))) if ids else []
-        return jsonify(
-            {str(r.id): {"status": r.status, "progress": r.progress, "text": r.progress_text or ""} for r in runs}
-        )
+        return jsonify({str(r.id): links.progress_words(r) for r in runs})
 
     @expose("/<run_id>/artifact/<artifact>")
     def artifact(self, run_id, artifact):
@@ -82,6 +87,11 @@ class JobsView(SecuredBaseView):
 
     @expose("/<run_id>/retry", methods=["POST"])
     def retry(self, run_id):
+        run = db.session.get(JobRun, uuid_or_404(run_id)) or abort(404)
+        missing = readiness.missing_for_retry(run, db.session, current_app.config)
+        if missing:  # it would fail again the same way (or is a demo sample): say why
+            flash(f"Not retried: {missing.sentence()}", "error")
+            return redirect(url_for(".index"))
         try:
             new = control.retry(uuid_or_404(run_id), actor_id=current_user.id)
             flash(f"Retry started as run {new.id}.", "success")
@@ -101,6 +111,10 @@ class JobsView(SecuredBaseView):
     @expose("/start/<kind>", methods=["POST"])
     def start(self, kind):
         starter = STARTERS.get(kind) or abort(404)
+        missing = readiness.missing_for(kind, db.session, current_app.config)
+        if missing:  # the run could only fail: refused with the words of the disabled button
+            flash(f"Not started: {missing.sentence()}", "error")
+            return redirect(url_for(".index"))
         try:
             run = starter(actor_id=current_user.id)
             flash(f"Started run {run.id}.", "success")

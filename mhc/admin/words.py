@@ -178,6 +178,8 @@ def failure_url(failure: failures.Failure, run) -> str | None:
         return url_for("follows.index", _anchor="cookie-import")
     if failure.link == failures.EVENTS_TOKEN:
         return url_for("events_api.index")
+    if failure.link == failures.JOBS:
+        return url_for("jobs.index", _anchor="workers")
     if failure.link == failures.DETAILS and getattr(run, "id", None):
         return url_for("jobs.detail", run_id=run.id, details=1, _anchor="details")  # opened on arrival
     return None

@@ -9,7 +9,7 @@ from flask import current_app
 
 from mhc.cli.common import require_database
 from mhc.extensions import db
-from mhc.services import demo
+from mhc.services import demo, demo_scene
 from mhc.services.users import value
 
 
@@ -34,7 +34,8 @@ def check_db():
 def demo_data(n_persons, seed, force, if_empty, snapshots_per_model):
     """Fill an empty database with realistic generated data (set-based)."""
     require_database()
-    if not demo.is_empty(db.session):
+    empty = demo.is_empty(db.session)
+    if not empty:
         if if_empty:
             click.echo("database already holds data; demo data not loaded")
             return
@@ -50,6 +51,9 @@ def demo_data(n_persons, seed, force, if_empty, snapshots_per_model):
         progress=lambda msg: click.echo(msg, err=True),
     )
     click.echo(result.summary())
+    if empty:  # the owner's own pages (broadcasts, stats, sample runs, a held sync, alerts) once, on a new panel
+        scene = demo_scene.load(db.session, owner=current_app.config["OWNER_USERNAME"], seed=seed)
+        click.echo("demo scene: " + ", ".join(f"{k} {v:,}" for k, v in scene.counts.items()))
 
 
 @click.command("recompute-value")

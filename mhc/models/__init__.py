@@ -2,12 +2,14 @@
 
 from mhc.models.alerts import AlertChannel, AlertDelivery, AlertRule
 from mhc.models.audit import AuditLog
-from mhc.models.follows import FollowDaily, FollowEvent, FollowPending, HeldFollowList
-from mhc.models.hudson import FollowerLossSlot, FollowerShape, FollowSlot, TipSlot  # noqa: F401
+from mhc.models.follows import FollowDaily, FollowEvent, FollowPending, FollowPeriod, HeldFollowList
+from mhc.models.hudson import FollowSlot, TipSlot  # noqa: F401
 from mhc.models.jobs import JobArtifact, JobRun, WorkerHeartbeat
+from mhc.models.notes import StaffNote
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample  # noqa: F401
 from mhc.models.persons import PLATFORM, Person, Profile, Role, merge_role, merge_role_sql, normalise_username
 from mhc.models.priorities import PriorityLookup
+from mhc.models.saved_views import SavedView
 from mhc.models.settings import StoredSecret
 from mhc.models.sources import AffiliateSnapshot, FeedQuarantine, Interaction, Snapshot, Thumbnail
 from mhc.models.system import (
@@ -30,6 +32,7 @@ __all__ = [
     "AuditLog",
     "FeedQuarantine",
     "FollowDaily",
+    "FollowPeriod",
     "FollowEvent",
     "FollowPending",
     "HeldFollowList",
@@ -40,7 +43,9 @@ __all__ = [
     "PriorityLookup",
     "Profile",
     "Role",
+    "SavedView",
     "Snapshot",
+    "StaffNote",
     "StoredSecret",
     "SystemPermission",
     "SystemRecoveryCode",

@@ -27,7 +27,7 @@ from mhc.models import (
     Snapshot,
     utcnow,
 )
-from mhc.services.users import value
+from mhc.services.users import priorities, value
 
 CHUNK = 5_000
 WORDS = (
@@ -306,7 +306,7 @@ class _Generator:
                 "updated_at": created,
                 "completed_at": created + timedelta(hours=1) if status == "complete" else None,
                 "failure_reason": "profile page did not load" if status == "failed" else None,
-                "note": None,
+                "note": priorities.DEMO_NOTE,  # the P2 round skips made-up persons
             }
         ]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Where a next step leads; the panel turns these into addresses (mhc/admin/words.py).
-COOKIES, EVENTS_TOKEN, DETAILS = "cookies", "events_token", "details"
+COOKIES, EVENTS_TOKEN, DETAILS, JOBS = "cookies", "events_token", "details", "jobs"
 CAUSES = (
     "unreachable",
     "logged_out",
@@ -38,7 +38,7 @@ EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Z]\w*)(?::|$)", re.M)
 class Failure:
     """One failed run explained: `label` fits a table cell (at most three words), `message` says what
     happened in one line, `next_step` what to do about it, `link` where to do it (COOKIES, EVENTS_TOKEN,
-    DETAILS or None), `cause` a stable key for tests and filters."""
+    DETAILS, JOBS or None), `cause` a stable key for tests and filters."""
 
     cause: str
     label: str
@@ -241,6 +241,7 @@ RULES: tuple[Rule, ...] = (
             "Worker stopped",
             "The worker running this stopped before it finished; nothing of it was applied.",
             "Check that the worker is running (Jobs page, Workers), then retry.",
+            JOBS,
         ),
         patterns=(r"^abandoned: the worker", r"^lost: the job queue"),
     ),

@@ -60,6 +60,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     "account_two_factor.disable": {"POST": LOGIN_ONLY},
     "account.index": {"GET": LOGIN_ONLY},
     "account.password": {"POST": LOGIN_ONLY},
+    "account.theme": {"POST": LOGIN_ONLY},
     # --- Admin: system users ---
     "system_users.index_view": {"GET": _SU},
     "system_users.create_view": {"GET": _SU, "POST": _SU},
@@ -130,6 +131,12 @@ PERMISSION_TABLE: dict[str, dict] = {
     "users_unfollowed.ajax_update": {"POST": NOBODY},
     "users_unfollowed.job_status": {"GET": perms.VIEW_USERS},
     "users_unfollowed.per_day": {"GET": perms.VIEW_USERS},
+    # --- Users: your saved views of the lists (your own only) ---
+    "saved_views.index": {"GET": perms.VIEW_USERS},
+    "saved_views.save": {"POST": perms.VIEW_USERS, "_form": {"tab": "directory", "name": "Matrix"}},
+    "saved_views.rename": {"POST": perms.VIEW_USERS, "_args": {"view_id": 1}, "_form": {"name": "Renamed"}},
+    "saved_views.default": {"POST": perms.VIEW_USERS, "_args": {"view_id": 1}, "_form": {"on": "1"}},
+    "saved_views.delete": {"POST": perms.VIEW_USERS, "_args": {"view_id": 1}},
     "users_profile_edit.index_view": {"GET": perms.MANAGE_USERS},
     "users_profile_edit.create_view": {"GET": perms.MANAGE_USERS, "POST": perms.MANAGE_USERS},
     "users_profile_edit.edit_view": {"GET": perms.MANAGE_USERS, "POST": perms.MANAGE_USERS},
@@ -143,6 +150,9 @@ PERMISSION_TABLE: dict[str, dict] = {
     "profile.autocomplete": {"GET": perms.VIEW_USERS},
     "profile.person": {"GET": perms.VIEW_USERS},
     "profile.followers_chart": {"GET": perms.VIEW_USERS},
+    "profile.add_note": {"POST": perms.MANAGE_USERS, "_form": {"body": "probe"}},
+    "profile.edit_note": {"POST": perms.MANAGE_USERS, "_form": {"body": "probe"}},
+    "profile.delete_note": {"POST": perms.MANAGE_USERS},
     # --- Admin: jobs ---
     "jobs.index": {"GET": perms.MANAGE_JOBS},
     "jobs.detail": {"GET": perms.MANAGE_JOBS},

@@ -15,6 +15,7 @@ from mhc.extensions import db
 from mhc.jobs import JobAlreadyRunning, enqueue, recovery, scheduler
 from mhc.jobs.follow_jobs import FOLLOW_SYNC, lock_key
 from mhc.models import JobRun, WorkerHeartbeat, utcnow
+from mhc.services import secrets
 from tests.jobs.helpers import add_run
 from tests.waiting import wait_until
 
@@ -54,6 +55,7 @@ def test_follow_sync_from_the_web_after_its_worker_died(app, client, login_as, a
     """The bug: a run killed mid-way refused every new sync (409) until a worker process started again."""
     dead = running(lock_key("following"), silent_for=DEAD_AFTER - 2, kind=FOLLOW_SYNC, args={"direction": "following"})
     login_as("admin")
+    secrets.store_cookies(db.session, "sessionid=fake-session")  # without cookies a sync is refused unstarted
     token = auth.csrf("/follow-lists/")
 
     def sync():

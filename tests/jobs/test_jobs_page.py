@@ -55,7 +55,10 @@ def test_progress_json(app, client, login_as):
     run = add_run("affiliate_poll", status="running", progress=40, progress_text="feed page 8: 4000 rooms")
     login_as("admin")
     data = client.get(f"/jobs/progress.json?ids={run.id},not-a-uuid").get_json()
-    assert data == {str(run.id): {"status": "running", "progress": 40, "text": "feed page 8: 4000 rooms"}}
+    assert list(data) == [str(run.id)]
+    shown = data[str(run.id)]
+    assert (shown["status"], shown["progress"], shown["text"]) == ("running", 40, "feed page 8: 4000 rooms")
+    assert (shown["status_label"], shown["failure"]) == ("running", None)
 
 
 def test_artifacts_are_served_from_the_database(app, client, login_as, instance_dir):

@@ -14,7 +14,7 @@ from tests.jobs.helpers import add_run
 
 @pytest.fixture
 def app_config():
-    return {"REDIS_URL": "redis://127.0.0.1:1/0"}
+    return {"REDIS_URL": "redis://127.0.0.1:1/0", "AFFILIATE_WM": "wm1"}  # the poll is configured, the queue is down
 
 
 def test_pages_render_and_enqueue_is_a_clear_error(app, client, login_as, auth):

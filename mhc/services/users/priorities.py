@@ -16,6 +16,9 @@ from mhc.models.priorities import STATUSES
 from mhc.services import audit, persons
 
 LEVELS = (1, 2)
+# The note of the demo's lookups: its persons are made up, so the P2 round never scrapes them on the live site
+# (docs/operator.md#the-demo-reaches-nothing).
+DEMO_NOTE = "demo data: made-up person, never looked up on the site"
 
 
 def _ids(person_ids: Iterable) -> list[uuid.UUID]:
@@ -109,10 +112,11 @@ def remove(session: Session, person_ids: Iterable) -> int:
 
 
 def p2_person_ids(session: Session, limit: int | None = None) -> list[uuid.UUID]:
-    """Persons under P2 tracking, least recently checked first (for the scheduled profile scrape)."""
+    """Persons under P2 tracking, least recently checked first (for the scheduled profile scrape); the demo's
+    made-up persons (DEMO_NOTE) are never among them."""
     stmt = (
         select(PriorityLookup.person_id)
-        .where(PriorityLookup.priority == 2)
+        .where(PriorityLookup.priority == 2, PriorityLookup.note.is_distinct_from(DEMO_NOTE))
         .order_by(PriorityLookup.last_checked_at.asc().nulls_first(), PriorityLookup.created_at)
         .limit(limit)
     )

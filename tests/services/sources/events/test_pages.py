@@ -198,7 +198,8 @@ def test_hudson_says_when_the_stats_api_was_never_read(client, login_as):
     login_as("subscriber")
     html = client.get("/hudson/").get_data(as_text=True)
     assert 'data-testid="followers-now">—<' in html
-    assert "not read yet (Stats API token under Admin → Events API)" in html
+    assert "not read yet (Stats API token under " in html
+    assert '<a href="/events-api/" data-page-link="events_api">Admin → Events API</a>' in html  # a link to it
 
 
 def test_hudson_refused_for_viewer_and_read_only(client, login_as, app):
