@@ -3,17 +3,22 @@
 profile, update), from the same starting state each time. Prints seconds and the ratio, and the time to
 apply the same list once more (the daily case: nothing changed, nothing written).
 
+Then the cost of the follow_periods triggers (docs/domain.md#follow-periods-table): the first apply of each
+list size with them and with them dropped, same run, alternating, median of three each.
+
 Then the cost of alert rules (docs/alerts.md): a 100k-name list that unfollows 5,000 and adds 5,000 applied
 with no rules and with four rules (tipper lifetime and 30-day window, anyone unfollows, model follows), same
 run, alternating, median of five each; the rules' messages are written but not sent.
 
     python bench/follow_ledger.py --database-url postgresql://postgres@127.0.0.1:5432/test
     python bench/follow_ledger.py                    # SQLite in a temporary directory
+    python bench/follow_ledger.py --database-url ... --periods-only   # only the follow_periods comparison
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +36,7 @@ from config import TestConfig  # noqa: E402
 from mhc import create_app, sqlcompat  # noqa: E402
 from mhc.extensions import db  # noqa: E402
 from mhc.models import PLATFORM  # noqa: E402
+from mhc.services.follows import period_table  # noqa: E402
 from mhc.services.follows.follow_ledger import apply_follow_list  # noqa: E402
 
 PERSONS = 200_000
@@ -44,6 +50,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="server URL (a bench database is created and dropped)")
     parser.add_argument("--persons", type=int, default=PERSONS)
     parser.add_argument("--alerts-only", action="store_true", help="only the alert rules comparison")
+    parser.add_argument("--periods-only", action="store_true", help="only the follow_periods triggers comparison")
     args = parser.parse_args()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as url:
@@ -54,12 +61,15 @@ def main() -> None:
             upgrade()
             _seed(args.persons)
             print(f"\nfollow ledger on {backend}, {args.persons:,} persons", flush=True)
-            if not args.alerts_only:
+            if not (args.alerts_only or args.periods_only):
                 print(f"{'names':>8} {'set-based s':>12} {'per-row s':>10} {'ratio':>7} {'re-apply s':>11}", flush=True)
                 for size in SIZES:
                     size, fast, slow, again = _measure(size, args.persons)
                     print(f"{size:>8,} {fast:>12.2f} {slow:>10.2f} {slow / fast:>6.1f}x {again:>11.2f}", flush=True)
-            bench_alerts.compare(args.persons, _reset)
+            if not args.alerts_only:
+                _periods_cost(args.persons)
+            if not args.periods_only:
+                bench_alerts.compare(args.persons, _reset)
             db.engine.dispose()
 
 
@@ -149,6 +159,30 @@ def _measure(size: int, persons: int) -> tuple[int, float, float, float]:
     slow = time.perf_counter() - start
     _reset()
     return size, fast, slow, again
+
+
+def _periods_cost(persons: int, rounds: int = 3) -> None:
+    """The first apply of each size with the follow_periods triggers and without them (dropped, then put
+    back), alternating; median seconds of each and the difference."""
+    print("\nfirst apply: the follow_periods triggers' cost", flush=True)
+    print(f"{'names':>8} {'with s':>8} {'without s':>10} {'added':>7}", flush=True)
+    for size in SIZES:
+        names, timings = _names(size, persons), {True: [], False: []}
+        for _ in range(rounds):
+            for kept in (True, False):
+                _reset()
+                if not kept:
+                    period_table.uninstall(db.session.connection())
+                    db.session.commit()
+                start = time.perf_counter()
+                apply_follow_list(db.session, "follower", names, T, "manual_import")
+                timings[kept].append(time.perf_counter() - start)
+                if not kept:
+                    period_table.install(db.session.connection())
+                    db.session.commit()
+        with_, without = statistics.median(timings[True]), statistics.median(timings[False])
+        print(f"{size:>8,} {with_:>8.2f} {without:>10.2f} {100 * (with_ - without) / without:>6.0f}%", flush=True)
+    _reset()
 
 
 def _per_row(names: list[str]) -> None:

@@ -3,18 +3,19 @@
 Reuses the demo database bench/list_pages.py loaded (200,000 persons; default `mhc_bench_users`) without
 changing it: the run works on a copy (CREATE DATABASE ... TEMPLATE, so nobody may be connected to the
 original for that moment), adds the indexes the models declare that the copy lacks (migration 0023's),
-runs the migrations the copy lacks (timing 0026's: the Hudson totals filled from the history, their
-triggers installed), and drops the copy at the end. The synthetic broadcasts below are inserted in a
-transaction that is rolled back.
+runs the migrations the copy lacks (timing 0026's and 0032's: the Hudson totals and the follow periods
+filled from the history, their triggers installed), and drops the copy at the end. The synthetic
+broadcasts below are inserted in a transaction that is rolled back.
 
 Prints median milliseconds of:
 - each analytics query (per-broadcast numbers, heatmap, retention) and the dashboard's older sections; the
-  heatmap and the retention cohorts both from the totals and, as the baseline, from the history alone
-  (`totals=False`: the queries before the totals), after checking both give the same numbers;
+  heatmap from the totals and the retention cohorts from the follow periods and, as the baseline, both from
+  the history alone (`totals=False`, `periods=False`: the queries before), after checking both give the same
+  numbers;
 - the per-broadcast numbers for synthetic sessions (the demo data has no broadcast sessions and no Stats API
   samples): set-based (4 statements whatever the count) against a naive loop of 4 statements per broadcast;
 - the whole logged-in Hudson page over loopback, against the same page with the heatmap and the cohorts read
-  from the history (before the totals) and with the new sections empty.
+  from the history (before the totals and the periods) and with the new sections empty.
 
     python bench/hudson.py --database-url postgresql://postgres@127.0.0.1:5432/test [--reuse mhc_bench_users]
 """
@@ -40,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config import TestConfig  # noqa: E402
 from mhc import create_app  # noqa: E402
 from mhc.extensions import db  # noqa: E402
-from mhc.models import FollowEvent, Interaction, utcnow  # noqa: E402
-from mhc.models.hudson import FollowerLossSlot, FollowerShape, FollowSlot, TipSlot  # noqa: E402
+from mhc.models import FollowEvent, FollowPeriod, Interaction, utcnow  # noqa: E402
+from mhc.models.hudson import FollowSlot, TipSlot  # noqa: E402
 from mhc.models.owner import BroadcastSession  # noqa: E402
 from mhc.services.owner import analytics, dashboard  # noqa: E402
 
@@ -98,24 +99,31 @@ def _add_missing_indexes() -> list[str]:
 
 def _migrate() -> list[str]:
     """Bring the copy to the newest migration (a demo database loaded earlier lacks the later ones), timing
-    0026, which creates the Hudson totals, fills them from the history and installs their triggers."""
+    0026 (the Hudson totals: tables filled from the history, triggers installed) and 0032 (the follow periods,
+    likewise) when the copy lacks them."""
     with db.engine.connect() as conn:
         have = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
-    if have >= "0026":
-        upgrade()
-        return []
-    upgrade(revision="0025")
-    started = time.perf_counter()
-    upgrade(revision="0026")
-    ms = (time.perf_counter() - started) * 1000
+    timed, tables = [], {"0026": (FollowSlot, TipSlot), "0032": (FollowPeriod,)}
+    for revision, models in tables.items():
+        if have >= revision:
+            continue
+        upgrade(revision=f"{int(revision) - 1:04d}")
+        started = time.perf_counter()
+        upgrade(revision=revision)
+        ms = (time.perf_counter() - started) * 1000
+        with db.engine.connect() as conn:
+            for model in models:
+                conn.execute(sa.text(f"ANALYZE {model.__tablename__}"))
+            conn.commit()
+            made = ", ".join(
+                f"{m.__tablename__} {conn.scalar(sa.select(sa.func.count()).select_from(m)):,}" for m in models
+            )
+        timed.append(f"{revision} made {made} in {ms:,.0f} ms")
     upgrade()
-    tables = [m.__table__ for m in (FollowSlot, TipSlot, FollowerLossSlot, FollowerShape)]
     with db.engine.connect() as conn:
-        for table in [*tables, Interaction.__table__]:
-            conn.execute(sa.text(f"ANALYZE {table.name}"))
+        conn.execute(sa.text(f"ANALYZE {Interaction.__tablename__}"))
         conn.commit()
-        counts = ", ".join(f"{t.name} {conn.scalar(sa.select(sa.func.count()).select_from(t)):,}" for t in tables)
-    return [f"migrations {have} to head; 0026 made the Hudson totals ({counts}) in {ms:,.0f} ms"]
+    return [f"migrations {have} to head; " + "; ".join(timed)] if timed else []
 
 
 def _sizes() -> dict[str, int]:
@@ -142,10 +150,11 @@ def _median_ms(fn, runs: int = RUNS) -> float:
 def _measure_queries(zone: str, now) -> list[tuple[str, float]]:
     s = db.session
     since = now - timedelta(days=90)
-    for kind in ("heatmap", "retention"):  # the totals give the numbers the history gives
-        fn = analytics.activity_heatmap if kind == "heatmap" else analytics.retention_cohorts
-        args = (s, OWNER, zone, now) if kind == "heatmap" else (s, zone, now)
-        assert fn(*args) == fn(*args, totals=False), f"{kind}: the totals differ from the history"
+    # The totals and the periods give the numbers the history gives.
+    heatmap = analytics.activity_heatmap(s, OWNER, zone, now)
+    assert heatmap == analytics.activity_heatmap(s, OWNER, zone, now, totals=False), "heatmap differs"
+    cohorts = analytics.retention_cohorts(s, zone, now)
+    assert cohorts == analytics.retention_cohorts(s, zone, now, periods=False), "cohorts differ"
     cases = [
         ("per-broadcast numbers (1-4 statements)", lambda: analytics.broadcast_stats(s, OWNER, now, since)),
         ("heatmap, 90 days, from the totals (1 statement)", lambda: analytics.activity_heatmap(s, OWNER, zone, now)),
@@ -153,8 +162,8 @@ def _measure_queries(zone: str, now) -> list[tuple[str, float]]:
             "  baseline: the same from the history",
             lambda: analytics.activity_heatmap(s, OWNER, zone, now, totals=False),
         ),
-        ("retention, 12 cohorts, from the totals (1 statement)", lambda: analytics.retention_cohorts(s, zone, now)),
-        ("  baseline: the same from the history", lambda: analytics.retention_cohorts(s, zone, now, totals=False)),
+        ("retention, 12 cohorts, from the periods (1 statement)", lambda: analytics.retention_cohorts(s, zone, now)),
+        ("  baseline: the same from the history", lambda: analytics.retention_cohorts(s, zone, now, periods=False)),
         ("all new sections: analytics.build", lambda: analytics.build(s, OWNER, zone, now)),
         ("baseline: the older sections, dashboard.build", lambda: dashboard.build(s, OWNER, now)),
     ]
@@ -192,7 +201,7 @@ def _measure_synthetic(now) -> dict:
 
 def _measure_http(app) -> dict[str, float]:
     """Median ms of the whole logged-in page over loopback: as it is, with the heatmap and the cohorts read
-    from the history (before the totals), and without the new sections."""
+    from the history (before the totals and the periods), and without the new sections."""
     import requests
     from werkzeug.serving import make_server
 
@@ -214,7 +223,7 @@ def _measure_http(app) -> dict[str, float]:
         out = {"page": _median_ms(page)}
         with (
             mock.patch.object(analytics, "activity_heatmap", partial(analytics.activity_heatmap, totals=False)),
-            mock.patch.object(analytics, "retention_cohorts", partial(analytics.retention_cohorts, totals=False)),
+            mock.patch.object(analytics, "retention_cohorts", partial(analytics.retention_cohorts, periods=False)),
         ):
             out["history"] = _median_ms(page)
         grids = {k: [[0] * 24 for _ in analytics.WEEKDAYS] for k in analytics.HEATMAP_KINDS}

@@ -5,7 +5,7 @@ then re-executed) against the seed's approach (a view computing Age, Followers, 
 Snapshots with correlated subqueries per row, plus Flask-Admin's count over it) for the same page.
 Then the fan-value cases (sort by tokens on Directory, Followers, Unfollowed; the paying-fans filter) against
 the seed's way of getting them (per-row subqueries over the events). Then whole HTTP requests (logged in,
-werkzeug on loopback) for the Directory, Following and Unfollowed.
+werkzeug on loopback) for the Directory, Following, Followers and Unfollowed, with their weight.
 Prints median milliseconds and the ratios.
 
     python bench/list_pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
@@ -39,6 +39,7 @@ PAGE = 50
 RUNS_OURS = 21
 RUNS_SEED = 5
 RUNS_HTTP = 21
+TARGET_MS, TARGET_KB = 20.0, 50  # the Directory request
 PASSWORD = "bench password 123"  # noqa: S105
 
 # The seed's v_person_current_state, as the issue describes it: current state by correlated subqueries.
@@ -122,6 +123,7 @@ def _value_cases() -> list[tuple]:
 HTTP_PAGES = [
     ("Directory", "/users/directory/"),
     ("Following", "/users/following/"),
+    ("Followers", "/users/followers/"),
     ("Unfollowed", "/users/unfollowed/"),
 ]
 
@@ -293,8 +295,8 @@ def _measure_case(app, label, url, where, order, offset, seed_view=SEED_VIEW):
     return label, ours_ms, len(ours), seed_ms
 
 
-def _measure_http(app) -> list[tuple[str, float]]:
-    """Median ms of whole logged-in requests over loopback."""
+def _measure_http(app) -> list[tuple[str, float, int]]:
+    """Median ms and body size of whole logged-in requests over loopback."""
     import requests
     from werkzeug.serving import make_server
 
@@ -317,7 +319,7 @@ def _measure_http(app) -> list[tuple[str, float]]:
                 response = session.get(base + path)
                 samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200 and "model-list" in response.text
-            out.append((label, statistics.median(samples)))
+            out.append((label, statistics.median(samples), len(response.content)))
         return out
     finally:
         server.shutdown()
@@ -333,9 +335,10 @@ def _report(persons, sizes, rows, http) -> None:
     if "Directory all, p1" in labels:
         print(f"page 200 / page 1: {labels['Directory all, p200'] / labels['Directory all, p1']:.2f}")
     if http:
-        print("\nwhole HTTP request (logged in, loopback), median ms:")
-    for label, ms in http:
-        print(f"  {label:<12} {ms:>7.1f}")
+        print("\nwhole HTTP request (logged in, loopback, 50 rows), median ms and page weight:")
+    for label, ms, size in http:
+        target = f"  (Directory targets: <= {TARGET_MS:.0f} ms, <= {TARGET_KB} KB)" if label == "Directory" else ""
+        print(f"  {label:<12} {ms:>7.1f} ms {size / 1000:>7.1f} KB{target}")
 
 
 if __name__ == "__main__":

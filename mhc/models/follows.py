@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
@@ -75,6 +75,42 @@ class FollowDaily(db.Model):
     )
     period_seconds: Mapped[float] = mapped_column(
         Float, nullable=False, server_default="0", comment="Summed length of those periods"
+    )
+
+
+class FollowPeriod(db.Model):
+    """One stretch of following in one direction: from a follow to the unfollow that ended it (or still
+    going). Derived from `follow_events` by mhc/services/follows/period_table.py, whose database triggers
+    recompute the periods of every person and direction a statement on the history touches
+    (docs/domain.md#follow-periods-table); nothing else writes it."""
+
+    __tablename__ = "follow_periods"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id", ondelete="CASCADE"), nullable=False)
+    direction: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, comment="The follow that began it")
+    ended_at: Mapped[object | None] = mapped_column(UTCDateTime, comment="The unfollow that ended it; NULL: going on")
+    previous_started_at: Mapped[object | None] = mapped_column(
+        UTCDateTime, comment="When this person's previous period in this direction began"
+    )
+    lasted_seconds: Mapped[int | None] = mapped_column(
+        BigInteger, comment="Whole seconds from its start to its end (NULL while it goes on)"
+    )
+    back_after_seconds: Mapped[int | None] = mapped_column(
+        BigInteger, comment="Whole seconds from its start to the start of the next period (NULL: none)"
+    )
+
+    __table_args__ = (
+        CheckConstraint("direction IN ('following', 'follower')", name="direction"),
+        Index("ix_follow_periods_person", "person_id", "direction", "started_at"),
+        # The retention cohorts read every follower period begun in a year from this index alone.
+        Index(
+            "ix_follow_periods_started",
+            "direction",
+            "started_at",
+            postgresql_include=["person_id", "previous_started_at", "lasted_seconds", "back_after_seconds"],
+        ),
     )
 
 

@@ -7,10 +7,7 @@ triggers that keep it equal to that aggregate in the statement of every insert, 
 
 from __future__ import annotations
 
-import uuid
-from decimal import Decimal
-
-from sqlalchemy import BigInteger, Index, Integer, Numeric, String, Uuid, text
+from sqlalchemy import BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mhc.extensions import db
@@ -50,58 +47,3 @@ class TipSlot(db.Model):
     tips: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     tokens: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
-
-class FollowerLossSlot(db.Model):
-    """Per UTC hour in which a follower's follow period began: how many of the periods that the
-    follower's unfollow rows ended lasted at most 30, 60 and 90 days."""
-
-    __tablename__ = "follower_loss_slots"
-
-    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="Unix seconds of the hour start")
-    ended_30: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    ended_60: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    ended_90: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-
-
-# Followers whose history is not one follow, optionally ended by one unfollow that records it: the retention
-# cohorts correct the totals for them (docs/domain.md#hudson-totals).
-IRREGULAR = (
-    "follows + unfollows > 0 AND (follows <> 1 OR unfollows > 1 "
-    "OR (unfollows = 1 AND (unrecorded > 0 OR period_seconds <> follow_seconds)))"
-)
-
-
-class FollowerShape(db.Model):
-    """Per person: their follower rows in `follow_events` in a few sums that tell whether their history is a
-    single follow, optionally ended by one unfollow that records when it began; or a follow, an unfollow
-    recording it and a second follow, each of whose moments the sums give back."""
-
-    __tablename__ = "follower_shapes"
-
-    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    follows: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    unfollows: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    unrecorded: Mapped[int] = mapped_column(
-        Integer, nullable=False, server_default="0", comment="Unfollows without a period start before them"
-    )
-    follow_seconds: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default="0", comment="Summed Unix seconds of the follows"
-    )
-    period_seconds: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default="0", comment="Summed Unix seconds of the unfollows' period starts"
-    )
-    unfollow_seconds: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default="0", comment="Summed Unix seconds of the unfollows"
-    )
-    follow_squares: Mapped[Decimal] = mapped_column(
-        Numeric(40, 0), nullable=False, server_default="0", comment="Summed squares of the follows' seconds from 2027"
-    )
-
-    __table_args__ = (
-        Index(
-            "ix_follower_shapes_irregular",
-            "person_id",
-            postgresql_where=text(IRREGULAR),
-            sqlite_where=text(IRREGULAR),
-        ),
-    )

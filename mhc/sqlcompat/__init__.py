@@ -2,7 +2,8 @@
 
 No other module asks which database it runs on: it calls a function here, or uses an expression from here
 that compiles to each backend's own SQL (docs/architecture.md#database-differences). Functions take a
-Session, a Connection or an Engine (`bind`), so migrations use them too.
+Session, a Connection or an Engine (`bind`), so migrations use them too. The triggers that keep derived tables
+equal to their definitions are generated in `mhc.sqlcompat.triggers`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -293,107 +293,3 @@ def value_shares(session: Session, table: str, column: str) -> dict[str, float]:
     if row is None or row[0] is None:
         return {}
     return dict(zip(row[0], row[1], strict=True))
-
-
-# ----------------------------------------------------------------------------------------- summary triggers
-
-RowsFn = Callable[[sa.TableClause], dict[str, sa.ColumnElement]]
-WhereFn = Callable[[sa.TableClause], sa.ColumnElement]
-# The rows each trigger takes away (old) and adds (new): PostgreSQL's transition tables, once per statement;
-# SQLite has none, so once per row.
-_EVENTS = {"insert": ("", "new"), "update": ("old", "new"), "delete": ("old", "")}
-
-
-@dataclass(frozen=True)
-class SummaryTriggers:
-    """The triggers that keep a summary table (sums per key) equal to an aggregate of a source table."""
-
-    source: str
-    triggers: dict[str, str]  # name -> CREATE TRIGGER statement
-    function: str | None = None  # PostgreSQL: the plpgsql function the triggers run
-    function_body: str | None = None  # ... and its source, as pg_proc.prosrc holds it
-
-    def statements(self, bind: Bind) -> list[str]:
-        """Drop these triggers if they exist, then (re)create the function and the triggers."""
-        on = f" ON {self.source}" if is_postgres(bind) else ""
-        out = [f"DROP TRIGGER IF EXISTS {name}{on}" for name in self.triggers]
-        if self.function:
-            head = f"CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS "
-            out.append(f"{head}$${self.function_body}$$")
-        return out + list(self.triggers.values())
-
-    def drop_statements(self, bind: Bind) -> list[str]:
-        """Drop these triggers and their function, if they exist (a migration's downgrade)."""
-        function = [f"DROP FUNCTION IF EXISTS {self.function}()"] if self.function else []
-        return self.statements(bind)[: len(self.triggers)] + function  # statements() drops the triggers first
-
-
-def summary_triggers(
-    bind: Bind, target: sa.Table, source: sa.Table, keys: RowsFn, sums: RowsFn, where: WhereFn | None = None
-) -> SummaryTriggers:
-    """Triggers keeping `target` equal to: per keys(row), the sum of each of sums(row), over the `source` rows
-    where where(row) holds (all when None). Each builds expressions over a table-like with the source's `.c`."""
-    triggers, head, fns = {}, f"{target.name}_", (keys, sums, where)
-    if not is_postgres(bind):
-        for event, rows in _EVENTS.items():
-            body = " ".join(_upsert(bind, target, source, fns, r, r == "old") + ";" for r in rows if r)
-            triggers[head + event] = (
-                f"CREATE TRIGGER {head}{event} AFTER {event.upper()} ON {source.name} FOR EACH ROW BEGIN {body} END"
-            )
-        return SummaryTriggers(source.name, triggers)
-    body = "\nBEGIN\n"
-    for ops, rows in (("'UPDATE', 'DELETE'", "old_rows"), ("'INSERT', 'UPDATE'", "new_rows")):
-        upsert = _upsert(bind, target, source, fns, rows, rows == "old_rows")
-        body += f"    IF TG_OP IN ({ops}) THEN\n        {upsert};\n    END IF;\n"
-    body += "    RETURN NULL;\nEND\n"
-    for event, rows in _EVENTS.items():
-        tables = " ".join(f"{r.upper()} TABLE AS {r}_rows" for r in rows if r)
-        triggers[head + event] = (
-            f"CREATE TRIGGER {head}{event} AFTER {event.upper()} ON {source.name} REFERENCING {tables} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {head}apply()"
-        )
-    return SummaryTriggers(source.name, triggers, f"{head}apply", body)
-
-
-def _upsert(bind: Bind, target: sa.Table, source: sa.Table, fns: tuple, rows: str, minus: bool):
-    """Add the sums of `rows` to their keys' totals, or take them away (`minus`): on PostgreSQL `rows` is a
-    transition table, summed per key; on SQLite it is the trigger's one row (old or new). `fns` holds keys,
-    sums and where (None, or the condition a row must meet to count)."""
-    keys, sums, where = fns
-    table = sa.table(rows, *(sa.column(c.name, c.type) for c in source.columns))
-    key_sql, sum_sql = keys(table), sums(table)
-    sign, columns = "-" if minus else "", ", ".join([*key_sql, *sum_sql])
-    keys_text, on_conflict = [render(bind, e) for e in key_sql.values()], f"ON CONFLICT ({', '.join(key_sql)})"
-    condition = f" WHERE {render(bind, where(table))}" if where is not None else ""
-    if not is_postgres(bind):
-        values = ", ".join(keys_text + [f"{sign}({render(bind, e)})" for e in sum_sql.values()])
-        added = ", ".join(f"{c} = {c} + excluded.{c}" for c in sum_sql)
-        # Filtered: SELECT the one row only when it counts (no FROM, so ON CONFLICT cannot read as a join).
-        head = f"SELECT {values}{condition}" if where is not None else f"VALUES ({values})"
-        return f"INSERT INTO {target.name} ({columns}) {head} {on_conflict} DO UPDATE SET {added}"
-    selected = ", ".join(keys_text + [f"{sign}sum({render(bind, e)})" for e in sum_sql.values()])
-    positions = ", ".join(str(i + 1) for i in range(len(key_sql)))
-    added = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in sum_sql)
-    return (
-        f"INSERT INTO {target.name} AS d ({columns}) SELECT {selected} FROM {rows}{condition} GROUP BY {positions} "
-        f"ORDER BY {positions} {on_conflict} DO UPDATE SET {added}"
-    )
-
-
-def installed_triggers(bind: Bind, table: str) -> dict[str, str]:
-    """The triggers on a table as the database reports them (name -> CREATE TRIGGER statement)."""
-    if is_postgres(bind):
-        sql = (
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = "
-            "(SELECT oid FROM pg_class WHERE relname = :t AND pg_table_is_visible(oid))"
-        )
-    else:
-        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
-    return dict(bind.execute(sa.text(sql), {"t": table}).all())
-
-
-def installed_function(bind: Bind, name: str) -> str | None:
-    """A PostgreSQL function's source as stored (prosrc); None on SQLite or when it does not exist."""
-    if not is_postgres(bind):
-        return None
-    return bind.execute(sa.text("SELECT prosrc FROM pg_proc WHERE proname = :n"), {"n": name}).scalar()

@@ -1,4 +1,4 @@
-"""mhc/sqlcompat.py: each database difference gives the same answer on SQLite and PostgreSQL (or, where a
+"""mhc/sqlcompat/: each database difference gives the same answer on SQLite and PostgreSQL (or, where a
 backend has no such thing, the documented stand-in). The summary triggers are tested through the table
 they keep, in tests/services/follows/test_follow_daily.py."""
 

@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 
 from mhc import sqlcompat
 from mhc.models import FollowDaily, FollowEvent
+from mhc.sqlcompat import triggers as sql_triggers
 
 HISTORY = FollowEvent.__table__
 
@@ -49,9 +50,9 @@ def aggregate() -> sa.Select:
     return select(*key_columns, *totals).group_by(*(c.element for c in key_columns))
 
 
-def triggers(bind) -> sqlcompat.SummaryTriggers:
+def triggers(bind) -> sql_triggers.TableTriggers:
     """The triggers that keep `follow_daily` equal to aggregate(), for this backend."""
-    return sqlcompat.summary_triggers(bind, FollowDaily.__table__, HISTORY, keys, sums)
+    return sql_triggers.summary_triggers(bind, FollowDaily.__table__, HISTORY, keys, sums)
 
 
 def trigger_statements(bind) -> list[str]:

@@ -1,25 +1,23 @@
 """Follower retention cohorts: of the followers gained in each local calendar month, how many still followed
 30, 60 and 90 days after their first follow that month (docs/domain.md#where-followers-come-from), read
-from the totals the database keeps (docs/domain.md#hudson-totals)."""
+from the follow periods the database keeps (docs/domain.md#follow-periods-table)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal_column, or_, select, text, union, union_all
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from mhc import sqlcompat
-from mhc.models import FollowerLossSlot, FollowerShape, FollowEvent, FollowSlot
-from mhc.models.hudson import IRREGULAR
+from mhc.models import FollowEvent, FollowPeriod
 from mhc.services.owner import local_time
-from mhc.services.owner.scope import at, excluded_ids, kept
-from mhc.services.owner.totals import FOLLOW_SLOTS, FOLLOWER_LOSS_SLOTS, HORIZON_DAYS, SLOT_SECONDS, squared
+from mhc.services.owner.scope import at, kept
 
-HORIZONS = HORIZON_DAYS  # days after a follow at which retention is read
+HORIZONS = (30, 60, 90)  # days after a follow at which retention is read
+DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -39,17 +37,15 @@ class Cohort:
 
 
 def retention_cohorts(
-    session: Session, timezone: str, as_of: datetime, months: int = 12, *, totals: bool = True
+    session: Session, timezone: str, as_of: datetime, months: int = 12, *, periods: bool = True
 ) -> list[Cohort]:
     """Monthly cohorts of followers gained (oldest first, from the first month with any), each with the
     number still following 30, 60 and 90 days after their first follow that month (1 query).
 
-    `totals=False` counts every follower from the history (the same numbers, slower: the bench's baseline)."""
+    `periods=False` pairs every follower's rows in the history instead (the same numbers, slower: the bench's
+    baseline)."""
     bounds = local_time.month_starts(timezone, as_of, months)
-    if totals and all(b.timestamp() % SLOT_SECONDS == 0 for b in bounds):
-        found = _from_totals(session, bounds, as_of, months)
-    else:  # or a time zone whose midnights are not whole hours
-        found = _from_history(session, bounds, as_of, months)
+    found = (_from_periods if periods else _from_history)(session, bounds, as_of, months)
     out = []
     for i in range(months):
         if not found.get(i, [0])[0] and not out:
@@ -79,97 +75,57 @@ def _totals_by_cohort(session: Session, parts: list) -> dict[int, list[int]]:
     return {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(stmt)}
 
 
-def _from_totals(session: Session, bounds: list[datetime], as_of: datetime, months: int) -> dict[int, list[int]]:
-    """Per cohort: the totals of the hours from the first month's start to the one as_of is in, less
-    what the irregular followers' rows added to them, plus those followers counted from their rows.
+def _from_periods(session: Session, bounds: list[datetime], as_of: datetime, months: int) -> dict[int, list[int]]:
+    """Per cohort: members and losses from the follow periods (docs/domain.md#follow-periods-table), one row
+    per member: the period that began with a follower's first follow of its month (its previous period
+    began in an earlier month, or there is none).
 
-    Irregular: a history other than one follow optionally ended by one unfollow that records it (then the
-    follow is the member's first of its month and the unfollow the only change that can end it), an
-    excluded person, or a row at or after the start of as_of's hour (which the totals would count
-    although it may lie after as_of)."""
-    start, tail = int(bounds[0].timestamp()), math.floor(as_of.timestamp()) // SLOT_SECONDS * SLOT_SECONDS
-    seconds = [int(b.timestamp()) for b in bounds]
-    e, shapes = FollowEvent.__table__, FollowerShape.__table__
-    late = select(e.c.person_id).where(
-        e.c.direction == "follower", e.c.observed_at >= at(datetime.fromtimestamp(tail, UTC))
-    )
-    refollowed = _refollowed(shapes)
-    irregular = union(select(shapes.c.person_id).where(text(IRREGULAR), ~refollowed), excluded_ids(), late)
-    # Their rows, read once by person for both the subtraction and the count. None before the first month
-    # counts: a member's follow and later changes are in it, and so is an unfollow whose period began in it.
-    rows = (
-        select(e.c.person_id, e.c.direction, e.c.action, e.c.observed_at, e.c.period_started_at)
-        .where(e.c.direction == "follower", e.c.person_id.in_(irregular), e.c.observed_at >= at(bounds[0]))
-        .cte("irregular_rows")
-    )
-    zero = literal_column("0")
-    gained = select(
-        _cohort_of(FollowSlot.slot, seconds, months).label("cohort"),
-        FollowSlot.follows.label("gained"),
-        *[zero.label(f"l{h}") for h in HORIZONS],
-    ).where(FollowSlot.direction == "follower", FollowSlot.slot >= start, FollowSlot.slot < tail)
-    losses = FollowerLossSlot.__table__
-    lost = select(
-        _cohort_of(losses.c.slot, seconds, months).label("cohort"),
-        zero.label("gained"),
-        *[losses.c[f"ended_{h}"].label(f"l{h}") for h in HORIZONS],
-    ).where(losses.c.slot >= start, losses.c.slot < tail)
+    At t0 + h a member has left when their period ended by then and they had not come back by then. Those
+    who had come back by then (a re-follow within 90 days: a few percent) are counted by a second part,
+    which reads their later periods to see whether one covers t0 + h."""
+    p = FollowPeriod.__table__
     moments = [at(b) for b in bounds]
-    in_totals = _in_totals(rows, moments, at(datetime.fromtimestamp(tail, UTC)), months)
-    parts = [gained, lost, *in_totals, _counted_from_rows(rows, bounds, as_of, months)]
-    shortcut = and_(text(IRREGULAR), refollowed, shapes.c.person_id.not_in(excluded_ids()))
-    not_late = shapes.c.person_id.not_in(late)
-    parts.append(_refollow_corrections(shapes, shortcut, not_late, seconds=seconds, months=months))
-    return _totals_by_cohort(session, parts)
-
-
-def _refollowed(shapes):
-    """A follower history of exactly a follow at a, an unfollow at u recording a, and a follow at b, with
-    a < u < b to the second: the sums give each moment back (a is the recorded start, b the other follow;
-    the squares prove the follows are a and b)."""
-    a, u = shapes.c.period_seconds, shapes.c.unfollow_seconds
-    b = shapes.c.follow_seconds - a
-    return and_(
-        shapes.c.follows == 2,
-        shapes.c.unfollows == 1,
-        shapes.c.unrecorded == 0,
-        a < u,
-        u < b,
-        squared(a) + squared(b) == shapes.c.follow_squares,
+    month_start = case(*[(p.c.started_at < b, moments[i]) for i, b in enumerate(moments[1:-1])], else_=moments[-2])
+    members = and_(
+        p.c.direction == "follower",
+        p.c.started_at >= moments[0],
+        p.c.started_at <= at(as_of),
+        or_(p.c.previous_started_at.is_(None), p.c.previous_started_at < month_start),
+        kept(p.c.person_id),
     )
+    cohort = _cohort_of(p.c.started_at, moments, months).label("cohort")
+    gone = [_gone_unless_back(p, h * DAY).label(f"l{h}") for h in HORIZONS]
+    everyone = select(cohort, literal_column("1").label("gained"), *gone).where(members)
+    return _totals_by_cohort(session, [everyone, _came_back(p, cohort, members)])
 
 
-def _refollow_corrections(shapes, *where, seconds: list[int], months: int):
-    """For those followers, what the cohorts from their rows differ by from the totals read, per cohort of
-    their first follow a: the totals count the second follow b as a member too, where the rows do not when
-    b is in a's month; and they count the unfollow as a loss at each horizon, where the rows do not when b
-    came back before it (b − a within the horizon). Only when a is at or after the first month's start."""
-    a = shapes.c.period_seconds
-    b = shapes.c.follow_seconds - a
-    same_month = _cohort_of(a, seconds, months) == _cohort_of(b, seconds, months)
-    return select(
-        _cohort_of(a, seconds, months).label("cohort"),
-        (-case((same_month, 1), else_=0)).label("gained"),
-        *[(-case((b - a <= h * 86400, 1), else_=0)).label(f"l{h}") for h in HORIZONS],
-    ).where(*where, a >= seconds[0])
+def _gone_unless_back(p, seconds: int):
+    """1 when the period ended within `seconds` of its start and the person had not come back by then."""
+    ended = and_(p.c.lasted_seconds.is_not(None), p.c.lasted_seconds <= seconds)
+    return case((and_(ended, or_(p.c.back_after_seconds.is_(None), p.c.back_after_seconds > seconds)), 1), else_=0)
 
 
-def _in_totals(rows, bounds: list[datetime], tail: datetime, months: int) -> list:
-    """What these follower rows added to the totals read, negated: the totals' own sums, by the moment
-    their key is the hour of (the hour of a moment is in [b, c) when the moment is, for whole hours b, c)."""
-    zero = literal_column("0")
-    gained = select(
-        _cohort_of(rows.c.observed_at, bounds, months).label("cohort"),
-        (-FOLLOW_SLOTS.sums(rows)["follows"]).label("gained"),
-        *[zero.label(f"l{h}") for h in HORIZONS],
-    ).where(rows.c.observed_at >= bounds[0], rows.c.observed_at < tail)
-    started, ended = rows.c.period_started_at, FOLLOWER_LOSS_SLOTS.sums(rows)
-    lost = select(
-        _cohort_of(started, bounds, months).label("cohort"),
-        zero.label("gained"),
-        *[(-ended[f"ended_{h}"]).label(f"l{h}") for h in HORIZONS],
-    ).where(FOLLOWER_LOSS_SLOTS.where(rows), started >= bounds[0], started < tail)
-    return [gained, lost]
+def _came_back(p, cohort, members):
+    """(cohort, 0, l30, l60, l90) for the members who came back within 90 days: lost at a horizon when they
+    had come back by then (so the first part counted nothing) and none of their later periods begun by then
+    covers that moment (they left again)."""
+    q = FollowPeriod.__table__.alias("later")
+    start = sqlcompat.epoch_seconds(p.c.started_at)
+    since_start = sqlcompat.epoch_seconds(q.c.started_at) - start
+    until = sqlcompat.epoch_seconds(q.c.ended_at) - start
+
+    def lost(seconds: int):
+        covers = and_(since_start <= seconds, or_(q.c.ended_at.is_(None), until > seconds))
+        back = and_(p.c.lasted_seconds <= seconds, p.c.back_after_seconds <= seconds)
+        return case((back, 1 - func.max(case((covers, 1), else_=0))), else_=0).label(f"l{seconds // DAY}")
+
+    later = and_(q.c.person_id == p.c.person_id, q.c.direction == p.c.direction, q.c.started_at > p.c.started_at)
+    return (
+        select(cohort, literal_column("0").label("gained"), *[lost(h * DAY) for h in HORIZONS])
+        .select_from(p.join(q, later))
+        .where(members, p.c.back_after_seconds <= max(HORIZONS) * DAY, since_start <= max(HORIZONS) * DAY)
+        .group_by(p.c.id, p.c.started_at, p.c.lasted_seconds, p.c.back_after_seconds)
+    )
 
 
 def _from_history(session: Session, bounds: list[datetime], as_of: datetime, months: int) -> dict[int, list[int]]:

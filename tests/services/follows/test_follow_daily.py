@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from mhc import sqlcompat
 from mhc.extensions import db
 from mhc.models import FollowDaily, FollowEvent, Person, Profile
 from mhc.services.follows import daily
 from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
+from mhc.sqlcompat import triggers as sql_triggers
 
 T0 = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # half an hour before midnight: rows fall on two days
 
@@ -117,12 +117,12 @@ def _one_line(sql: str) -> str:
 def test_installed_triggers_are_the_ones_generated_from_the_definition(app):
     """What the migrations installed is exactly what daily.py generates today, on either backend."""
     generated = daily.triggers(db.session)
-    installed = sqlcompat.installed_triggers(db.session, "follow_events")
+    installed = sql_triggers.installed_triggers(db.session, "follow_events")
     # other totals keep their own triggers on follow_events (tests/services/owner/test_totals.py)
     installed = {n: s for n, s in installed.items() if n.startswith("follow_daily_")}
     assert sorted(installed) == ["follow_daily_delete", "follow_daily_insert", "follow_daily_update"]
     assert {n: _one_line(s) for n, s in installed.items()} == {n: _one_line(s) for n, s in generated.triggers.items()}
     if generated.function:
-        assert sqlcompat.installed_function(db.session, generated.function) == generated.function_body
+        assert sql_triggers.installed_function(db.session, generated.function) == generated.function_body
     else:
-        assert sqlcompat.installed_function(db.session, "follow_daily_apply") is None
+        assert sql_triggers.installed_function(db.session, "follow_daily_apply") is None
