@@ -116,6 +116,10 @@ def _format_diff(view, context, model, name):
     return Markup("").join(parts)
 
 
+def _format_action(view, context, model, name):
+    return Markup('<span title="{}">{}</span>').format(model.action, audit_view.action_words(model.action))
+
+
 def _format_object(view, context, model, name):
     named = view.named(model)
     shown = _shown_name(model.object_type, named)
@@ -169,7 +173,12 @@ class AuditLogView(SecuredModelView):
     ]
     column_searchable_list = ["username", "object_id"]
     column_default_sort = ("at", True)
-    column_formatters = {"changes": _format_diff, "diff": _format_diff, "object": _format_object}
+    column_formatters = {
+        "changes": _format_diff,
+        "diff": _format_diff,
+        "object": _format_object,
+        "action": _format_action,
+    }
     column_formatters_export = {"diff": _export_diff, "object_name": _export_object_name}
 
     # --- which rows: the tab and the one object whose history is asked for ---

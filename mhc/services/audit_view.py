@@ -42,7 +42,46 @@ KIND_WORDS = {
     "alert_deliveries": "alert",
     "held_follow_lists": "follow list",
     "stored_secret": "secret",
+    "saved_views": "saved view",
 }
+# What each action did, in words (the stored action stays the filter's and the CSV export's value).
+ACTION_WORDS = {
+    "create": "created",
+    "update": "edited",
+    "delete": "deleted",
+    "rename": "renamed",
+    "login": "signed in",
+    "login_password": "password accepted, second step next",
+    "login_failed": "sign-in failed",
+    "login_throttled": "sign-in refused: too many tries",
+    "logout": "signed out",
+    "password_change": "changed their password",
+    "theme_change": "changed their theme",
+    "two_factor_enabled": "turned two-step sign-in on",
+    "two_factor_disabled": "turned two-step sign-in off",
+    "two_factor_codes_regenerated": "made new recovery codes",
+    "two_factor_reset": "reset two-step sign-in",
+    "set_grants": "changed the permissions",
+    "set_priority": "set the priority",
+    "secret_set": "saved (value not shown)",
+    "recompute_value": "recomputed fan value",
+    "start": "started",
+    "retry": "retried",
+    "cancel": "cancelled",
+    "confirm_held": "confirmed the held list",
+    "apply": "applied",
+    "send_test": "sent a test message",
+    "note_added": "added a staff note",
+    "note_edited": "edited a staff note",
+    "note_deleted": "deleted a staff note",
+}
+
+
+def action_words(action: str | None) -> str:
+    """An audit row's action as people say it ('set_priority' -> 'set the priority'; unknown ones spaced)."""
+    return ACTION_WORDS.get(action or "", (action or "").replace("_", " "))
+
+
 # Stored secrets and settings by their plain name (the value is never read here).
 SECRET_NAMES = {
     "chaturbate_cookies": "Chaturbate cookies",
@@ -275,7 +314,9 @@ def describe_object(session: Session, object_type: str, object_id: str) -> Named
 
 
 __all__ = [
+    "ACTION_WORDS",
     "KIND_WORDS",
+    "action_words",
     "TABS",
     "Line",
     "Named",

@@ -16,7 +16,7 @@ from mhc.admin import words
 from mhc.extensions import db
 from mhc.jobs.follow_jobs import confirm_held_run
 from mhc.models import AlertChannel, AlertRule, AuditLog, JobRun
-from mhc.services import audit, audit_view
+from mhc.services import audit, audit_view, secrets
 from mhc.services.follows import sync
 from mhc.services.follows.direction import Direction
 from mhc.services.follows.follow_import import ImportList
@@ -165,24 +165,32 @@ def test_secrets_are_never_shown(client, auth, login_as):
     assert "password : [redacted] → [redacted]" in lines and "email : a@x.test → b@x.test" in lines
 
 
+def stored_actions(soup) -> set[str]:
+    """The stored actions of a page's rows (the cell shows them in words, the stored one on hover)."""
+    return {td.span["title"] for td in soup.select("td.col-action")}
+
+
 def test_sign_ins_are_a_tab_of_their_own(client, auth, login_as, make_user):
     auth.login("nobody", "wrong password")  # a refused login, recorded under the name typed
     admin = login_as("admin")
     audit.record_change(db.session, admin, "update", actor_id=admin.id, changes={"email": ["a@x.test", "c@x.test"]})
     db.session.commit()
     changes = soup_of(client, "/audit_log/")
-    actions = {td.get_text(strip=True) for td in changes.select("td.col-action")}
+    actions = stored_actions(changes)
     assert "update" in actions and not actions & set(audit.SIGN_IN_ACTIONS)
+    assert "edited" in {td.get_text(strip=True) for td in changes.select("td.col-action")}  # shown in words
     tabs = {a.get_text(strip=True): a for a in changes.select("[data-testid=audit-tabs] a")}
     assert list(tabs) == ["Changes", "Sign-ins", "All"] and "active" in tabs["Changes"]["class"]
     signins = soup_of(client, tabs["Sign-ins"]["href"])
-    actions = {td.get_text(strip=True) for td in signins.select("td.col-action")}
+    actions = stored_actions(signins)
     assert {"login", "login_failed"} <= actions and "update" not in actions and "create" not in actions
+    words = {td.get_text(strip=True) for td in signins.select("td.col-action")}
+    assert {"signed in", "sign-in failed"} <= words
     # Search and filters work inside a tab.
     searched = soup_of(client, "/audit_log/?show=signins&search=nobody")
     assert {td.get_text(strip=True) for td in searched.select("td.col-username")} == {"nobody"}
     everything = soup_of(client, "/audit_log/?show=all")
-    assert {"login", "update"} <= {td.get_text(strip=True) for td in everything.select("td.col-action")}
+    assert {"login", "update"} <= stored_actions(everything)
 
 
 def test_the_export_keeps_its_columns_and_follows_the_tab(client, auth, login_as):
@@ -246,6 +254,7 @@ def test_retrying_and_starting_runs_are_audited(app, client, auth, login_as):
     assert [(r.object_id, r.user_id, r.diff) for r in rows_for("job_runs", "retry")] == [
         (str(retry.id), admin.id, {"retry_of": [None, str(failed.id)]})
     ]
+    secrets.store_cookies(db.session, "sessionid=fake-session")  # a sync without cookies is refused unstarted
     response = client.post(
         "/follow-lists/sync", data={"csrf_token": auth.csrf("/follow-lists/"), "direction": "following"}
     )

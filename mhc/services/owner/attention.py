@@ -1,7 +1,8 @@
 """What needs the owner's attention, for Home (docs/operator.md#home-what-needs-attention).
 
 Each part is read only when the user may act on it (`Access`, from the user's permissions): failed and held
-runs and follow lists (manage_jobs), missing configuration (manage_jobs; an alert channel: manage_alerts), new
+runs and follow lists (manage_jobs), missing configuration (manage_jobs; an alert channel: manage_alerts),
+alert messages that could not be sent (manage_alerts: one item for all of them, not one per message), new
 unfollowers since this user's last visit and today's numbers (view_users; tips: view_stats). A run "needs
 attention" when it is the newest ended run of its kind and lock (a retry that finished clears it); a follow
 list when it was never read completely or not for STALE_AFTER.
@@ -15,15 +16,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from mhc.models import AlertChannel, FollowEvent, HeldFollowList, Interaction, JobRun, StoredSecret, SystemUser
+from mhc.models import (
+    AlertChannel,
+    AlertDelivery,
+    FollowEvent,
+    HeldFollowList,
+    Interaction,
+    JobRun,
+    StoredSecret,
+    SystemUser,
+)
 from mhc.services import secrets
 from mhc.services.follows.direction import Direction
 from mhc.services.users import value
 
-FOLLOW_SYNC = "follow_sync"  # the job kind (mhc/jobs/kinds.py), named here so services do not import jobs
+FOLLOW_SYNC = "follow_sync"  # the job kinds (mhc/jobs/kinds.py), named here so services do not import jobs
+ALERT_DELIVERY = "alert_delivery"
 STALE_AFTER = timedelta(days=1)
 RECENT = timedelta(days=7)  # failed runs older than this are history, not news
 ENDED = ("finished", "failed", "cancelled")
@@ -90,6 +101,7 @@ class Attention:
     """Everything Home shows; empty lists and None where there is nothing (or the user may not see it)."""
 
     failed_runs: list[JobRun] = field(default_factory=list)
+    failed_alerts: int = 0  # alert messages whose sending failed (one item, not one per message's run)
     held_runs: list[HeldRun] = field(default_factory=list)
     stale_lists: list[StaleList] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # of MISSING's keys, in its order
@@ -101,7 +113,7 @@ class Attention:
     def nothing(self) -> bool:
         """True when no item needs attention (today's numbers are news, not a to-do)."""
         lists = (self.failed_runs, self.held_runs, self.stale_lists, self.missing)
-        return not any(lists) and not self.new_unfollowers
+        return not any(lists) and not self.new_unfollowers and not self.failed_alerts
 
 
 MISSING = ("cookies", "events_token", "affiliate_wm", "alert_channel")
@@ -120,6 +132,8 @@ def needs_attention(
         found.missing = missing_settings(session, settings, access.alerts)
     elif access.alerts:
         found.missing = missing_settings(session, settings, True, secrets_too=False)
+    if access.alerts:
+        found.failed_alerts = failed_alerts(session, now)
     if access.users:
         found.last_visit = session.scalar(select(SystemUser.home_seen_at).where(SystemUser.id == user_id))
         if found.last_visit is not None:
@@ -141,9 +155,15 @@ def failed_runs(session: Session, now: datetime) -> list[JobRun]:
         .limit(MAX_RUNS)
     )
     newest: dict[tuple, JobRun] = {}
-    for run in session.scalars(stmt):
+    for run in session.scalars(stmt.where(JobRun.kind != ALERT_DELIVERY)):  # those are failed_alerts' item
         newest.setdefault((run.kind, run.lock_key or run.id), run)
     return [run for run in newest.values() if run.status == "failed"]
+
+
+def failed_alerts(session: Session, now: datetime) -> int:
+    """Alert messages of the last RECENT whose sending failed and that were not sent since (by a retry)."""
+    recent = and_(AlertDelivery.status == "failed", AlertDelivery.created_at >= now - RECENT)
+    return session.scalar(select(func.count()).where(recent)) or 0
 
 
 def held_runs(session: Session, now: datetime) -> list[HeldRun]:

@@ -24,6 +24,7 @@ from mhc.clients.events_api import BROADCAST_METHODS, FOLLOW_METHODS, USER_METHO
 from mhc.models import Interaction, Person, merge_role, normalise_username
 from mhc.models.owner import BroadcastSegment, BroadcastSession, OwnerStatsSample
 from mhc.services import persons, secrets
+from mhc.services.alerts import outbox as alert_outbox
 from mhc.services.follows.follow_ledger import FollowObservation, apply_observations
 from mhc.services.sources import feed_rules, quarantine
 from mhc.services.users import value
@@ -192,6 +193,7 @@ def ingest_batch(
             secrets.put(session, secrets.EVENTS_NEXT_URL, next_url)
         if commit:
             session.commit()
+            _dispatch_alerts(result)
         return result
     except Exception as exc:
         if not commit or not _refused_value(exc):
@@ -263,7 +265,15 @@ def _store_one_by_one(
     if next_url:
         secrets.put(session, secrets.EVENTS_NEXT_URL, next_url)
         session.commit()
+    _dispatch_alerts(total)
     return total
+
+
+def _dispatch_alerts(result: IngestResult) -> None:
+    """After the commit: hand the deliveries the batch's follow changes wrote to the queue now, rather than
+    at the scheduler's next tick (docs/alerts.md#when-rules-fire)."""
+    if result.follow_changes:
+        alert_outbox.dispatch()
 
 
 def _refused_value(exc: BaseException) -> bool:

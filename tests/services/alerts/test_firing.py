@@ -16,6 +16,7 @@ from mhc.services import alerts
 from mhc.services.follows.follow_ledger import FollowObservation, apply_follow_list, apply_observations
 from mhc.services.users import value
 from tests.factories import make_interaction, make_person
+from tests.services.sources.events.feed import ev, ingest
 from tests.jobs.helpers import add_run, run_job
 from tests.services.alerts.helpers import add_channel, add_rule
 
@@ -128,3 +129,14 @@ def test_no_successful_sync_for_days_is_announced_once_per_stretch(app, webhook,
     sent()
     expected = [] if synced_days_ago == 1 else ["No follow sync for 3 days"]
     assert (first, second, webhook.titles()) == (len(expected), 0, expected)
+
+
+def test_an_unfollow_from_the_events_feed_is_sent_without_waiting_for_the_scheduler(app, webhook, sent):
+    """Events ingestion commits the batch, then hands its deliveries to the queue (no scheduler runs here)."""
+    add_rule("everyone", "any_unfollow", add_channel("phone", webhook.url))
+    now = utcnow()
+    ingest([ev("e-1", "follow", user="fan_one")], "https://events.test/next/1", now - timedelta(minutes=2))
+    ingest([ev("e-2", "unfollow", user="fan_one")], "https://events.test/next/2", now - timedelta(minutes=1))
+    sent()
+    assert webhook.titles() == ["1 follower unfollowed you"]
+    assert "fan_one" in webhook.messages[0]["message"]

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from mhc.extensions import db
-from mhc.models import AlertChannel, JobRun, SystemUser, utcnow
+from mhc.models import AlertChannel, AlertDelivery, JobRun, SystemUser, utcnow
 from mhc.services import secrets
 from mhc.services.follows import sync
 from mhc.services.follows.direction import Direction
@@ -160,3 +160,24 @@ def test_a_viewer_sees_no_admin_items(client, login_as):
     assert soup.select_one("[data-testid=all-clear]") is not None
     assert soup.select_one("[data-testid=today-tips]") is None
     assert soup.select_one("[data-testid=today-followers]")["href"] == "/users/followers/"
+
+
+def test_alert_messages_not_sent_are_one_item_not_one_per_run(client, login_as):
+    """Each delivery runs as its own job: Home counts the failed messages once, with the Alerts page's log."""
+    now = utcnow()
+    set_up_everything(now)
+    channel = db.session.query(AlertChannel).one()
+    for i, status in enumerate(("failed", "failed", "sent", "failed")):
+        at = now - timedelta(days=30 if i == 3 else 1)  # the last one is old news
+        db.session.add(AlertDelivery(channel_id=channel.id, idempotency_key=f"k{i}", title="t", body="b",
+                                     status=status, created_at=at))  # fmt: skip
+        run("alert_delivery", "failed" if status == "failed" else "finished", at, lock=f"alert_delivery:{i}")
+    found = look(a_user(), now=now)
+    assert (found.failed_alerts, found.failed_runs, found.nothing) == (2, [], False)
+    assert look(a_user(), now=now, access=attention.Access(jobs=True)).failed_alerts == 0  # manage_alerts only
+    login_as("admin")
+    soup = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    items = {li["data-kind"]: li for li in soup.select("[data-testid=attention-item]")}
+    assert "failed-run" not in items
+    assert items["failed-alerts"].a["href"] == "/alerts/#deliveries"
+    assert items["failed-alerts"].a.get_text() == "2 alert messages could not be sent"
