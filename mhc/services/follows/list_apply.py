@@ -21,6 +21,7 @@ from mhc.services.follows.direction import Columns
 from mhc.services.follows.ledger_types import NAME_GROUPS, ApplyResult, NamesPage, NamesQuery, PreviewName
 
 # The start of the follow period an unfollow at {at} ends: the newest follow row before it.
+ANALYZE_AFTER = 10_000  # history rows one statement wrote: then refresh the planner's counts of the history
 PERIOD_START = (
     "(SELECT max(f.observed_at) FROM follow_events f WHERE f.person_id = {person} AND f.direction = :d "
     "AND f.action = 'follow' AND f.observed_at <= {at})"
@@ -291,6 +292,15 @@ class ListApply:
         # An unfollow row records when the follow period it ends began (the newest follow before it).
         at = ":t" if action == "follow" else self.MISSED_AT.format(person="a.person_id")
         began = "NULL" if action == "follow" else PERIOD_START.format(person="a.person_id", at=at)
+        written = self._insert_history(action, where, source, run_id, at, began)
+        if written >= ANALYZE_AFTER:
+            # A first list of 100,000 names leaves the planner thinking the history is nearly empty until
+            # autovacuum gets to it: the next apply's PERIOD_START then walked the (direction, action) index
+            # for every unfollow, 56 s instead of 6 s for 5,000 unfollows (docs/domain.md#follow-periods-table).
+            sqlcompat.analyze(self.session, "follow_events", "follow_periods")
+        return written
+
+    def _insert_history(self, action: str, where: str, source: str, run_id, at: str, began: str) -> int:
         return self.run(
             "INSERT INTO follow_events (person_id, direction, action, source, observed_at, job_run_id, created_at, "
             "period_started_at) SELECT a.person_id, :d, :action, :source, "
