@@ -100,15 +100,19 @@ def _fire_people(session: Session, rule: AlertRule, persons, at: datetime, event
         return 0
     where = [persons]
     if rule.kind == "tipper_unfollow":
-        where.append(amount >= rule.min_tokens)
+        # Tokens within a window never exceed the lifetime total (the same tips, fewer of them), so only
+        # those whose lifetime total reaches the threshold have their window summed.
+        where.append(Person.tipped_tokens >= rule.min_tokens)
     elif rule.kind == "model_follow":
         where.append(Person.num_followers >= rule.min_followers)
+    matched = select(Person.username.label("username"), amount.label("amount")).where(*where).subquery("matched")
     stmt = (
-        select(Person.username, amount.label("amount"), func.count().over().label("total"))
-        .where(*where)
-        .order_by(amount.desc(), Person.username)
+        select(matched.c.username, matched.c.amount, func.count().over().label("total"))
+        .order_by(matched.c.amount.desc(), matched.c.username)
         .limit(SHOWN)
     )
+    if rule.kind == "tipper_unfollow":
+        stmt = stmt.where(matched.c.amount >= rule.min_tokens)
     found = session.execute(stmt).all()
     if not found:
         return 0
