@@ -18,6 +18,7 @@ from mhc.jobs import JobAlreadyRunning, JobsUnavailable
 from mhc.jobs.affiliate_jobs import enqueue_refresh
 from mhc.jobs.batch_jobs import enqueue_batch
 from mhc.jobs.profile_jobs import enqueue_profile_scrape
+from mhc.services import readiness
 from mhc.services.users import batch
 
 
@@ -58,7 +59,9 @@ def change(name: str) -> Handler:
 @dataclass(frozen=True)
 class PersonAction:
     """One action on selected persons. `button`: also in each list row's menu and a button on the Profile page;
-    `title`: what it does, in one sentence (the menu's and the button's tooltip)."""
+    `title`: what it does, in one sentence (the menu's and the button's tooltip); `needs`: the run kind whose
+    setup it needs (services/readiness.py): while that is missing the button is disabled with the reason and
+    the action is refused, starting nothing."""
 
     name: str
     label: str
@@ -66,6 +69,7 @@ class PersonAction:
     handler: Handler
     confirmation: str | None = None
     button: bool = False
+    needs: str | None = None
 
     @property
     def title(self) -> str:
@@ -87,7 +91,8 @@ TITLES = {
 ACTIONS = (
     PersonAction("scrape_profile", "Scrape Profile", perms.SCRAPE_PROFILES, background(enqueue_profile_scrape), button=True),  # noqa: E501
     PersonAction("add_p1",         "Add to P1",      perms.MANAGE_PRIORITIES, change("add_p1"), button=True),
-    PersonAction("refresh_data",   "Refresh Data",   perms.SCRAPE_PROFILES, background(enqueue_refresh), button=True),
+    PersonAction("refresh_data",   "Refresh Data",   perms.SCRAPE_PROFILES, background(enqueue_refresh), button=True,
+                 needs="refresh_person"),
     PersonAction("add_p2",         "Add to P2",      perms.MANAGE_PRIORITIES, change("add_p2")),
     PersonAction("exclude",        "Exclude",        perms.MANAGE_USERS, change("exclude")),
     PersonAction("include",        "Include",        perms.MANAGE_USERS, change("include")),
@@ -109,6 +114,10 @@ def inline_limit() -> int:
 def perform(name: str, targets: list, *, actor_id: uuid.UUID | None, redirect_to: str):
     """Run one action for resolved person ids, flash what happened, and go back to `redirect_to`."""
     spec = BY_NAME[name]
+    missing = readiness.missing_for(spec.needs, db.session, current_app.config) if spec.needs else None
+    if missing is not None:
+        flash(f"Nothing was started: {missing.sentence()}", "error")
+        return redirect(redirect_to)
     try:
         outcome = spec.handler(targets, actor_id, inline_limit())
     except (JobAlreadyRunning, JobsUnavailable) as exc:

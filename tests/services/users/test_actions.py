@@ -125,6 +125,22 @@ def test_admin_sees_every_row_action(client, login_as, cast):
     assert menu.select_one(".row-menu-edit").get_text(strip=True) == "Edit person"
 
 
+def test_refresh_data_needs_the_affiliate_campaign(client, auth, login_as, cast):
+    """AFFILIATE_WM unset (as in tests): Refresh Data is disabled with the reason, and refused if posted."""
+    login_as("admin")
+    soup = BeautifulSoup(client.get("/users/directory/").get_data(as_text=True), "html.parser")
+    refresh = soup.select_one("#row-menu button[data-action=refresh_data]")
+    assert refresh.has_attr("disabled") and refresh["title"].startswith("Set AFFILIATE_WM first:")
+    assert not soup.select_one("#row-menu button[data-action=scrape_profile]").has_attr("disabled")
+    profile = BeautifulSoup(client.get(f"/profile/{cast['alice'].username}").get_data(as_text=True), "html.parser")
+    assert profile.select_one("button[data-action=refresh_data]").has_attr("disabled")
+    response = post_action(client, auth, "directory", "refresh_data", [cast["alice"].id])
+    assert response.status_code == 302 and "job=" not in response.headers["Location"]
+    assert db.session.scalar(select(JobRun).where(JobRun.kind == "refresh_person")) is None
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was started: Set AFFILIATE_WM first" in page
+
+
 def test_exclude_and_include_are_audited(client, auth, login_as, cast):
     login_as("admin")
     post_action(client, auth, "directory", "exclude", [cast["carol"].id])
@@ -160,7 +176,8 @@ def test_big_batch_runs_as_a_job_with_progress(app, client, auth, login_as, cast
     assert lookups() == {"alice": (2, "queued"), "bob": (2, "queued"), "carol": (2, "queued")}
 
 
-def test_scrape_and_refresh_enqueue_their_jobs(client, auth, login_as, cast, monkeypatch):
+def test_scrape_and_refresh_enqueue_their_jobs(app, client, auth, login_as, cast, monkeypatch):
+    monkeypatch.setitem(app.config, "AFFILIATE_WM", "abc123")  # Refresh Data asks the Affiliate API
     calls = []
 
     class Run:
