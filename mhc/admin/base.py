@@ -79,13 +79,18 @@ class OwnAccountView(SecuredBaseView):
 
 
 def time_tag(value: datetime | None, *, seconds: bool = False) -> Markup | str:
-    """A UTC timestamp as people read it ("2026-11-25 19:06"), the exact ISO value in its <time> tag."""
+    """A UTC timestamp as people read it ("2026-11-25 19:06"), the exact ISO value in its <time> tag (shown in
+    the browser's local time by panel.js, the UTC time on hover)."""
     if value is None:
         return ""
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     shown = value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(value.isoformat(), shown, shown)
+    # data-local: panel.js shows it in the browser's local time; the title keeps the UTC time.
+    extra = Markup(" data-seconds") if seconds else Markup("")
+    return Markup('<time datetime="{}" title="{} UTC" data-local{}>{}</time>').format(
+        value.isoformat(), shown, extra, shown
+    )
 
 
 # Lists show datetimes to the second, in UTC, instead of str() with microseconds and "+00:00";

@@ -41,7 +41,15 @@
     tr.setAttribute("data-event-id", r.id);
     tr.setAttribute("data-cursor", r.cursor);
     if (r.flagged) { tr.className = "table-warning"; }
-    cell(tr, r.time.slice(0, 19).replace("T", " "), "text-nowrap");
+    var td = document.createElement("td"), time = document.createElement("time"), utc = r.time.slice(0, 19).replace("T", " ");
+    td.className = "text-nowrap";
+    time.setAttribute("datetime", r.time);
+    time.setAttribute("data-local", "");
+    time.setAttribute("data-seconds", "");
+    time.title = utc + " UTC";
+    time.textContent = utc;
+    td.appendChild(time);
+    tr.appendChild(td);
     cell(tr, (r.type_label || r.type) + (r.direct ? " (direct)" : ""));
     if (r.room) { people(tr, r.room, null); } else { cell(tr, "\u2014"); }
     people(tr, r.from, r.to);
@@ -57,6 +65,7 @@
         var empty = body.querySelector("tr.empty");
         if (data.rows.length && empty) { empty.remove(); }
         for (var i = data.rows.length - 1; i >= 0; i--) { body.insertBefore(row(data.rows[i]), body.firstChild); }
+        if (window.mhcLocalTimes) { window.mhcLocalTimes(); }
         Object.keys(data.counts).forEach(function (k) {
           var badge = document.querySelector("[data-count='" + k + "']");
           if (badge) { badge.textContent = data.counts[k]; }

@@ -47,3 +47,24 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", cardTables); } else { cardTables(); }
 })();
+
+// Every panel page: times sent in UTC as <time datetime="…" data-local> (the `local_time` filter, the Profile
+// page) are shown in the browser's local time; the UTC time the server wrote stays in the title.
+(function () {
+  "use strict";
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function localTimes() {
+    Array.prototype.forEach.call(document.querySelectorAll("time[data-local]:not([data-shown])"), function (el) {
+      var date = new Date(el.getAttribute("datetime"));
+      if (isNaN(date.getTime())) { return; }
+      var utc = el.textContent.trim();
+      el.textContent = date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
+        pad(date.getHours()) + ":" + pad(date.getMinutes()) +
+        (el.hasAttribute("data-seconds") ? ":" + pad(date.getSeconds()) : "");
+      if (!el.title) { el.title = utc + " (shown in your local time)"; }
+      el.setAttribute("data-shown", "");
+    });
+  }
+  window.mhcLocalTimes = localTimes;  // for rows a page adds later (the Events page's live refresh)
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", localTimes); } else { localTimes(); }
+})();
