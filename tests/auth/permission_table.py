@@ -151,8 +151,8 @@ PERMISSION_TABLE: dict[str, dict] = {
     "profile.person": {"GET": perms.VIEW_USERS},
     "profile.followers_chart": {"GET": perms.VIEW_USERS},
     "profile.add_note": {"POST": perms.MANAGE_USERS, "_form": {"body": "probe"}},
-    "profile.edit_note": {"POST": perms.MANAGE_USERS, "_form": {"body": "probe"}},
-    "profile.delete_note": {"POST": perms.MANAGE_USERS},
+    "profile.edit_note": {"POST": perms.MANAGE_USERS, "_form": {"body": "probe"}, "_args": {"note_id": 1}},
+    "profile.delete_note": {"POST": perms.MANAGE_USERS, "_args": {"note_id": 1}},
     # --- Admin: jobs ---
     "jobs.index": {"GET": perms.MANAGE_JOBS},
     "jobs.detail": {"GET": perms.MANAGE_JOBS},
