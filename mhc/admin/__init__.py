@@ -6,7 +6,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from mhc.admin import account, alerts, events, follows, hudson, jobs, links, profile, system, users, words
+from mhc.admin import account, alerts, events, follows, hudson, jobs, links, profile, system, theme_css, users, words
 from mhc.admin.home import HomeView
 from mhc.web_security import csp_nonce
 
@@ -27,6 +27,7 @@ def init_admin(app: Flask) -> Admin:
     app.extensions["mhc_admin"] = admin
     words.init_words(app)
     links.init_links(app)
+    theme_css.init_theme_css(app)
     return admin
 
 

@@ -19,7 +19,7 @@ from mhc.services.access import login_sessions, passwords
 PermissionNeed = partial(Need, "permission")
 
 # Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static", "theme_css.darkly", "healthz"}
 PUBLIC_ENDPOINTS |= {"two_factor.login_code"}  # the second login step: before the login session exists
 
 

@@ -29,6 +29,7 @@ ENROLMENT_ENDPOINTS = {
     "two_factor.login_code",
     "static",
     "admin.static",
+    "theme_css.darkly",
     "healthz",
 }
 

@@ -46,6 +46,7 @@ PERMISSION_TABLE: dict[str, dict] = {
     # --- core ---
     "static": {"GET": PUBLIC, "_args": {"filename": "panel.css"}},
     "admin.static": {"GET": PUBLIC, "_args": {"filename": "bootstrap/bootstrap4/css/bootstrap.min.css"}},
+    "theme_css.darkly": {"GET": PUBLIC},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": LOGIN_ONLY},
     "auth.logout_everywhere": {"POST": LOGIN_ONLY},

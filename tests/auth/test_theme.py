@@ -14,7 +14,7 @@ from mhc.services.access import preferences
 from tests.auth.test_sessions import Browser
 
 LIGHT = "bootstrap4/swatch/default/bootstrap.min.css"
-DARK = "bootstrap4/swatch/darkly/bootstrap.min.css"
+DARK = "/theme/darkly.css"  # Darkly without its Google Fonts import (mhc/admin/theme_css.py)
 PAGES = ["/", "/account/", "/hudson/", "/events/", "/jobs/", "/audit_log/", "/users/directory/"]
 
 
@@ -109,3 +109,13 @@ def test_set_theme_refuses_unknown_values(app, make_user):
     assert preferences.set_theme(db.session, user.id, "dark") is True
     assert preferences.theme_of(db.session.get(SystemUser, user.id)) == "dark"
     assert preferences.theme_of(None) == "system"
+
+
+def test_the_dark_swatch_is_served_without_its_remote_font_import(client):
+    """Darkly as shipped imports Lato from Google Fonts; the panel's copy asks nothing of another site."""
+    response = client.get("/theme/darkly.css?v=1")
+    css = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert "googleapis" not in css and "@import" not in css
+    assert ".btn-primary" in css and len(css) > 100_000  # the whole swatch otherwise
+    assert response.cache_control.public and response.cache_control.max_age > 0
