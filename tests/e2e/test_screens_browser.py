@@ -125,6 +125,8 @@ def test_every_page_fits_on_a_laptop_and_a_phone_in_light_and_dark(
     page = browser_page
     shots_dir = Path(os.environ["MHC_SHOTS_DIR"]) if os.environ.get("MHC_SHOTS_DIR") else None
     failures: list[str] = []
+    elsewhere: list[str] = []  # the panel's pages ask nothing of another site (fonts, scripts, images)
+    page.on("request", lambda r: None if r.url.startswith((live_server, "data:")) else elsewhere.append(r.url))
 
     def shoot(name: str, size: str, theme: str) -> None:
         shot = tmp_path / f"{name}-{size}-{theme}.png"
@@ -161,3 +163,4 @@ def test_every_page_fits_on_a_laptop_and_a_phone_in_light_and_dark(
                 shoot(name, size, theme)
     assert db.session.get(SystemUser, user.id).theme == "dark"
     assert not failures, f"{len(failures)} layout problems:\n" + "\n".join(failures)
+    assert not elsewhere, f"pages requested other sites: {sorted(set(elsewhere))[:5]}"
