@@ -255,7 +255,7 @@ def test_audit_log_lists_and_filters(app, client, login_as, make_user):
 
 
 def test_list_times_are_shown_in_utc_to_the_second(app, client, login_as):
-    """Datetime columns read "2026-11-25 19:06:42", with the exact ISO value kept in the <time> tag."""
+    """Datetime columns are sent as "2026-11-25 19:06:42" UTC, with the exact ISO value kept in the <time> tag."""
     login_as("admin")
     entry = db.session.scalars(select(AuditLog).order_by(AuditLog.at.desc())).first()
     shown = entry.at.strftime("%Y-%m-%d %H:%M:%S")
@@ -263,7 +263,8 @@ def test_list_times_are_shown_in_utc_to_the_second(app, client, login_as):
         page = client.get(url).get_data(as_text=True)
         assert str(entry.at) not in page  # the old "2026-11-25 19:06:42.320393+00:00"
     page = client.get("/audit_log/?show=signins").get_data(as_text=True)  # the newest row is the login
-    assert f'<time datetime="{entry.at.isoformat()}" title="{shown} UTC">{shown}</time>' in page
+    # data-local: panel.js shows it in the browser's local time, the UTC time staying in the title.
+    assert f'<time datetime="{entry.at.isoformat()}" title="{shown} UTC" data-local data-seconds>{shown}</time>' in page
 
 
 def test_audit_log_is_read_only_even_for_admins(app, client, auth, login_as):
